@@ -1,0 +1,64 @@
+"""cartgraph: a knowledge graph of CAR-T research.
+
+The public API is listed in ``__all__`` and imported lazily (PEP 562), so that
+``cartgraph --help`` does not pay for rdflib or pyoxigraph.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Store": "cartgraph.store",
+    "open_store": "cartgraph.store",
+    "RemoteStore": "cartgraph.remote",
+    "import_files": "cartgraph.ingest",
+    "ImportOptions": "cartgraph.ingest",
+    "ImportReport": "cartgraph.ingest",
+    "validate_files": "cartgraph.ingest",
+    "execute": "cartgraph.query",
+    "named_queries": "cartgraph.query",
+    "NamedQuery": "cartgraph.query",
+    "write_result": "cartgraph.query",
+    "export": "cartgraph.export",
+    "stats": "cartgraph.analytics",
+    "shortest_path": "cartgraph.analytics",
+    "neighbors": "cartgraph.analytics",
+    "to_networkx": "cartgraph.analytics",
+    "view": "cartgraph.viz",
+    "CartgraphError": "cartgraph.errors",
+    "InputError": "cartgraph.errors",
+    "ParseError": "cartgraph.errors",
+    "ValidationError": "cartgraph.errors",
+    "QueryError": "cartgraph.errors",
+    "QueryTimeout": "cartgraph.errors",
+    "StoreError": "cartgraph.errors",
+    "StoreBusy": "cartgraph.errors",
+    "SourceError": "cartgraph.errors",
+    "RemoteError": "cartgraph.errors",
+    "PREFIXES": "cartgraph.namespaces",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from .errors import (CartgraphError, InputError, ParseError, QueryError, QueryTimeout,
+                         RemoteError, SourceError, StoreBusy, StoreError, ValidationError)
+    from .namespaces import PREFIXES
+    from .store import Store
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cartgraph' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,3 @@
+from cartgraph.cli import main
+
+main()

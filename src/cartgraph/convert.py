@@ -1,0 +1,66 @@
+"""Conversions between pyoxigraph terms (the engine) and rdflib terms (the edges).
+
+Literals keep their lexical form exactly (rdflib's normalisation is turned off
+per literal), and xsd:string literals become plain rdflib literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+
+from .namespaces import XSD
+
+__all__ = ["from_rdflib", "to_rdflib", "to_rdflib_graph", "term_text"]
+
+_XSD_STRING = XSD + "string"
+
+
+def to_rdflib(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language, normalize=False)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return rdflib.Literal(term.value, normalize=False)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype), normalize=False)
+    if isinstance(term, ox.DefaultGraph) or term is None:
+        return None
+    raise TypeError(f"cannot convert {term!r} to rdflib")
+
+
+def from_rdflib(term: Any) -> Any:
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r} to pyoxigraph")
+
+
+def to_rdflib_graph(triples: Iterable[Any], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """Add pyoxigraph triples or quads (graph names ignored) to an rdflib Graph."""
+    graph = rdflib.Graph() if graph is None else graph
+    add = graph.add
+    for t in triples:
+        add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+def term_text(term: Any) -> str:
+    """A term as plain text: an IRI's value, a literal's lexical form, ``_:id``."""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value)

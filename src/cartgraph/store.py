@@ -1,0 +1,407 @@
+"""Store: where the graph lives. One ``pyoxigraph.Store``, in memory or on disk.
+
+On disk a store is a directory::
+
+    DIR/cartgraph.json   layout version, pyoxigraph and cartgraph versions, bundle digest
+    DIR/lock             write lock (flock) holding the writer's pid and command
+    DIR/current          symlink to the committed generation, e.g. gen/000007
+    DIR/gen/NNNNNN/      one pyoxigraph (RocksDB) directory per generation
+
+A writer takes the lock, snapshots the committed generation with
+``pyoxigraph.Store.backup`` (hard links, well under a second), changes the snapshot,
+flushes it and publishes it by renaming a new ``current`` link over the old one.
+Readers open the committed generation read-only and never see a write in progress;
+a kill -9 at any moment leaves either the old or the new ``current``. The lock is
+an ``flock``, so the kernel releases it when its process dies: a stale lock needs
+nobody's help.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import __version__
+from .errors import StoreBusy, StoreError
+
+__all__ = ["LAYOUT", "Store", "open_store"]
+
+LAYOUT = 1
+_KEEP_GENERATIONS = 2
+Note = Callable[[str], None]
+
+
+def _ignore(_: str) -> None:
+    pass
+
+
+class Store:
+    """An open cartgraph store.
+
+    Use :meth:`memory` for a throwaway store and :meth:`open` for a directory.
+    ``store.ox`` is the committed state as a ``pyoxigraph.Store`` (read it, do not
+    write it); writes go through :meth:`transaction`.
+    """
+
+    def __init__(self, ox_store: ox.Store, *, path: Path | None = None) -> None:
+        self._ox = ox_store
+        self.path = path
+        self._generation = self._read_current() if path else None
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def memory(cls, *, seed: bool = True) -> Store:
+        """A new in-memory store, seeded with the bundled graph unless ``seed=False``."""
+        store = cls(ox.Store())
+        if seed:
+            store.seed()
+        return store
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True, seed: bool = True,
+             wait: float = 0.0, note: Note = _ignore) -> Store:
+        """Open the store in directory ``path``.
+
+        A directory that does not exist (or is empty) is created and, unless
+        ``seed=False``, seeded with the bundled graph; ``note`` is told so.
+        """
+        path = Path(path).absolute()
+        meta_file = path / "cartgraph.json"
+        if not meta_file.exists():
+            if not create:
+                raise StoreError(f"{path}: no cartgraph store here")
+            if path.exists() and not path.is_dir():
+                raise StoreError(f"{path}: exists and is not a directory")
+            if path.is_dir() and any(p.name not in {"lock"} for p in path.iterdir()):
+                raise StoreError(f"{path}: directory is not empty and holds no cartgraph store")
+            if not path.parent.is_dir():
+                raise StoreError(f"{path.parent}: parent directory does not exist")
+            try:
+                path.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create store: {exc.strerror}") from None
+            with _lock(path, wait):
+                if not meta_file.exists():
+                    _initialise(path)
+        store = cls(_open_generation(path), path=path)
+        meta = store.metadata()
+        if meta.get("pyoxigraph") != ox.__version__:
+            store.close()
+            store = _migrate(path, meta, wait=wait, note=note)
+        if seed and meta.get("bundle") != _bundle_fingerprint():
+            fresh = meta.get("bundle") is None
+            report = store.seed(wait=wait)
+            if fresh:
+                note(f"created store {path} and seeded it with the bundled graph "
+                     f"({len(report.sources)} sources)")
+            elif report.changed:
+                note(f"updated the bundled graph in {path} ({report.summary()})")
+        return store
+
+    # -- reading ---------------------------------------------------------------
+
+    @property
+    def ox(self) -> ox.Store:
+        """The committed state (read-only by contract)."""
+        return self._ox
+
+    @property
+    def is_memory(self) -> bool:
+        return self.path is None
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path else ":memory:"
+
+    def refresh(self) -> bool:
+        """Reopen if another process committed a new generation. True if it did."""
+        if self.path is None:
+            return False
+        current = self._read_current()
+        if current == self._generation:
+            return False
+        self._ox = _open_generation(self.path)
+        self._generation = current
+        return True
+
+    def metadata(self) -> dict[str, Any]:
+        if self.path is None:
+            return {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__}
+        try:
+            return dict(json.loads((self.path / "cartgraph.json").read_text()))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{self.path}/cartgraph.json: unreadable: {exc}") from None
+
+    def query(self, text: str, **kwargs: Any) -> Any:
+        """Run SPARQL on the committed state; see :func:`cartgraph.query.execute`."""
+        from .query import execute
+
+        return execute(self, text, **kwargs)
+
+    def select(self, text: str, **params: Any) -> list[dict[str, str]]:
+        """Rows of a SELECT as plain dicts: variable name to IRI or literal value."""
+        from .query import select_rows
+
+        return select_rows(self, text, params)
+
+    # -- writing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, *, wait: float = 0.0) -> Iterator[ox.Store]:
+        """Yield a writable pyoxigraph store; its changes commit together on exit.
+
+        On disk an exception (or a kill) inside the block leaves the store as it
+        was. In memory, callers check everything before writing.
+        """
+        if self.path is None:
+            yield self._ox
+            return
+        with _lock(self.path, wait):
+            _remove_unpublished(self.path)
+            current = self._read_current()
+            target = self.path / "gen" / f"{int(current.name) + 1:06d}"
+            _snapshot(self.path / current, target)
+            writer: ox.Store | None = ox.Store(str(target))
+            try:
+                yield writer
+                writer.flush()
+                writer = None
+                gc.collect()
+                _publish(self.path, target)
+            except BaseException:
+                writer = None
+                gc.collect()
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            _remove_old(self.path)
+        self.refresh()
+
+    def update_metadata(self, **changes: Any) -> None:
+        if self.path is None:
+            return
+        meta = {**self.metadata(), **changes}
+        _write_json(self.path / "cartgraph.json", meta)
+
+    def seed(self, *, wait: float = 0.0) -> Any:
+        """Import (or re-import when changed) every bundled file as its own source."""
+        from .bundled import bundled_files
+        from .ingest import ImportOptions, import_files
+
+        files = bundled_files()
+        report = import_files(self, [str(f.path) for f in files],
+                              ImportOptions(sources=[f.source for f in files], shacl=False,
+                                            wait=wait))
+        self.update_metadata(bundle=_bundle_fingerprint(), cartgraph=__version__)
+        return report
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """Write a consistent copy to a new directory ``target``.
+
+        The copy is a store of its own (open it with ``--store``) and also holds
+        ``export.nq``, an N-Quads dump from which a later cartgraph whose engine
+        cannot read this disk format rebuilds it.
+        """
+        target = Path(target).absolute()
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise StoreError(f"{target}: already exists and is not empty")
+        if not target.parent.is_dir():
+            raise StoreError(f"{target.parent}: parent directory does not exist")
+        target.mkdir(exist_ok=True)
+        try:
+            (target / "gen").mkdir()
+            self._ox.backup(str(target / "gen" / "000000"))
+            with (target / "export.nq").open("wb") as out:
+                self._ox.dump(out, ox.RdfFormat.N_QUADS)
+            _link_current(target, target / "gen" / "000000")
+            _write_json(target / "cartgraph.json", {**self.metadata(), "backup_of": self.location})
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        return target
+
+    def close(self) -> None:
+        self._ox = None  # type: ignore[assignment]
+        gc.collect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.location!r})"
+
+    def _read_current(self) -> Path:
+        assert self.path is not None
+        try:
+            return Path(os.readlink(self.path / "current"))
+        except OSError:
+            raise StoreError(f"{self.path}: not a cartgraph store (no current generation)") \
+                from None
+
+
+def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,
+               wait: float = 0.0, note: Note = _ignore) -> Any:
+    """Open a store directory, or a remote SPARQL endpoint when given an http(s) URL."""
+    text = str(location)
+    if text.startswith(("http://", "https://")):
+        from .remote import RemoteStore
+
+        return RemoteStore(text, update_url=update_url)
+    return Store.open(text, wait=wait, note=note)
+
+
+# -- the on-disk layout -----------------------------------------------------------
+
+
+def _bundle_fingerprint() -> str:
+    from .bundled import fingerprint
+
+    return fingerprint()
+
+
+def _initialise(path: Path) -> None:
+    (path / "gen").mkdir(exist_ok=True)
+    first = path / "gen" / "000000"
+    shutil.rmtree(first, ignore_errors=True)
+    empty = ox.Store(str(first))
+    empty.flush()
+    del empty
+    gc.collect()
+    _link_current(path, first)
+    _write_json(path / "cartgraph.json",
+                {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__})
+
+
+def _open_generation(path: Path) -> ox.Store:
+    try:
+        return ox.Store.read_only(str(path / os.readlink(path / "current")))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open store: {exc}") from None
+
+
+def _snapshot(source: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    reader = ox.Store.read_only(str(source))
+    reader.backup(str(target))
+    del reader
+
+
+def _link_current(path: Path, generation: Path) -> None:
+    tmp = path / "current.new"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(generation.relative_to(path), tmp)
+    os.replace(tmp, path / "current")
+    _fsync_dir(path)
+
+
+def _publish(path: Path, generation: Path) -> None:
+    for root, _dirs, files in os.walk(generation):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(generation)
+    _link_current(path, generation)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _generations(path: Path) -> list[Path]:
+    gen = path / "gen"
+    return sorted(p for p in gen.iterdir() if p.name.isdigit()) if gen.is_dir() else []
+
+
+def _remove_unpublished(path: Path) -> None:
+    """Remove generations newer than ``current``: what a killed writer left."""
+    current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
+    for gen in _generations(path):
+        if int(gen.name) > current:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _remove_old(path: Path) -> None:
+    current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
+    for gen in _generations(path):
+        if int(gen.name) <= current - _KEEP_GENERATIONS:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _write_json(file: Path, data: dict[str, Any]) -> None:
+    tmp = file.with_suffix(".json.new")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, file)
+
+
+def _migrate(path: Path, meta: dict[str, Any], *, wait: float, note: Note) -> Store:
+    """Rebuild a store written by another pyoxigraph version from its export.nq."""
+    dump = path / "export.nq"
+    if not dump.exists():
+        raise StoreError(
+            f"{path}: written by pyoxigraph {meta.get('pyoxigraph')}, this cartgraph uses "
+            f"{ox.__version__}; restore it from a `cartgraph backup` or re-import its sources")
+    with _lock(path, wait):
+        current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
+        target = path / "gen" / f"{current + 1:06d}"
+        shutil.rmtree(target, ignore_errors=True)
+        fresh = ox.Store(str(target))
+        fresh.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+        fresh.flush()
+        del fresh
+        gc.collect()
+        _publish(path, target)
+        _write_json(path / "cartgraph.json", {**meta, "pyoxigraph": ox.__version__})
+    note(f"rebuilt {path} from export.nq for pyoxigraph {ox.__version__}")
+    return Store(_open_generation(path), path=path)
+
+
+@contextlib.contextmanager
+def _lock(path: Path, wait: float) -> Iterator[None]:
+    """Hold the store's write lock; fail with StoreBusy, or wait up to ``wait`` s."""
+    fd = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 4096, 0).decode(errors="replace").strip()
+                    raise StoreBusy(f"{path}: store is busy: "
+                                    f"{holder or 'another process'} is writing to it "
+                                    f"(use --wait SECONDS to wait)") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        command = " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:200]
+        os.pwrite(fd, f"process {os.getpid()} ({command})".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
