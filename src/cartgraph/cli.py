@@ -289,7 +289,7 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
         named = q.named_query(name)
         text, source, bindings = named.text, f"{name}.rq", named.bindings(bindings)
     assert text is not None
-    q.check_format(q.query_kind(text), fmt)
+    q.check_format(q.check_query(text), fmt)
     store = state.store()
     import tempfile
 

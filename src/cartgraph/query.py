@@ -140,11 +140,12 @@ def _syntax_message(source: str, exc: SyntaxError) -> str:
 
 
 def kind_of(result: Any) -> str:
-    if isinstance(result, ox.QueryBoolean):
+    """``ask``, ``select`` or ``construct`` for a pyoxigraph result (or a list of triples)."""
+    if isinstance(result, ox.QueryBoolean | bool):
         return "ask"
-    if isinstance(result, ox.QueryTriples):
-        return "construct"
-    return "select"
+    if isinstance(result, ox.QuerySolutions):
+        return "select"
+    return "construct"
 
 
 def check_format(kind: str, fmt: str | None) -> str:
@@ -154,7 +155,8 @@ def check_format(kind: str, fmt: str | None) -> str:
         return DEFAULT_FORMAT[kind]
     fmt = fmt.lower()
     if fmt not in FORMATS[kind]:
-        raise UsageError(f"--format {fmt} does not fit a {kind.upper()} query "
+        article = "an" if kind == "ask" else "a"
+        raise UsageError(f"--format {fmt} does not fit {article} {kind.upper()} query "
                          f"(use one of: {', '.join(FORMATS[kind])})")
     return fmt
 
