@@ -94,13 +94,13 @@ class Store:
                 raise StoreError(f"{path}: cannot create store: {exc.strerror}") from None
             with _lock(path, wait):
                 if not meta_file.exists():
-                    _initialise(path)
+                    _initialise(path, seeded=seed)
         store = cls(_open_generation(path), path=path)
         meta = store.metadata()
         if meta.get("pyoxigraph") != ox.__version__:
             store.close()
             store = _migrate(path, meta, wait=wait, note=note)
-        if seed and meta.get("bundle") != _bundle_fingerprint():
+        if seed and meta.get("seeded", True) and meta.get("bundle") != _bundle_fingerprint():
             fresh = meta.get("bundle") is None
             report = store.seed(wait=wait)
             if fresh:
@@ -273,7 +273,7 @@ def _bundle_fingerprint() -> str:
     return fingerprint()
 
 
-def _initialise(path: Path) -> None:
+def _initialise(path: Path, *, seeded: bool) -> None:
     (path / "gen").mkdir(exist_ok=True)
     first = path / "gen" / "000000"
     shutil.rmtree(first, ignore_errors=True)
@@ -283,7 +283,8 @@ def _initialise(path: Path) -> None:
     gc.collect()
     _link_current(path, first)
     _write_json(path / "cartgraph.json",
-                {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__})
+                {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__,
+                 "seeded": seeded})
 
 
 def _open_generation(path: Path) -> ox.Store:
