@@ -65,6 +65,12 @@ class Group(click.Group):
 pass_state = click.make_pass_decorator(State)
 
 
+def stdout_bytes() -> Any:
+    """Standard output as a binary stream (also under click's test runner)."""
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
 def format_option(*choices: str, default: str | None = None) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(choices, case_sensitive=False),
                         default=default, show_default=default is not None,
@@ -161,8 +167,8 @@ class ProgressBar:
 
 def run_ingest(work: Callable[[Any], Any], fmt: str, quiet: bool, *, dry_run: bool = False,
                **options: Any) -> None:
-    from .ingest import ImportOptions
     from .errors import ValidationError
+    from .ingest import ImportOptions
 
     progress = ProgressBar(not quiet)
     try:
@@ -304,7 +310,7 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
             sys.stderr.flush()
             os._exit(1)
         buffer.seek(0)
-        out = click.get_binary_stream("stdout")
+        out = stdout_bytes()
         while chunk := buffer.read(1 << 16):
             out.write(chunk)
         out.flush()
@@ -340,7 +346,7 @@ def export(state: State, output: str, fmt: str | None, graph: str | None) -> Non
     fmt = format_for(output, fmt)
     store = state.store()
     if output == "-":
-        run_export(store, click.get_binary_stream("stdout"), fmt, graph=graph)
+        run_export(store, stdout_bytes(), fmt, graph=graph)
         return
     target = Path(output)
     tmp = target.with_name(f".{target.name}.tmp")

@@ -25,6 +25,7 @@ __all__ = [
     "FORMATS",
     "NamedQuery",
     "Param",
+    "bind_params",
     "check_query",
     "execute",
     "named_queries",
@@ -55,6 +56,9 @@ _TOKENS = re.compile(
     r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*\''''
     r'''|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*|[A-Za-z_]+''')
+
+
+_BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
 
 
 def _keywords(text: str) -> list[str]:
@@ -104,13 +108,37 @@ def parse_value(text: str) -> Any:
         return ox.Literal(text)
 
 
-def _substitutions(params: dict[str, Any] | None) -> dict[ox.Variable, Any]:
-    subs = {}
-    for name, value in (params or {}).items():
-        term = value if isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode) \
-            else parse_value(str(value))
-        subs[ox.Variable(name.lstrip("?$"))] = term
-    return subs
+def _sparql_term(value: Any) -> str:
+    term = value if isinstance(value, ox.NamedNode | ox.Literal) else parse_value(str(value))
+    return str(term)
+
+
+def bind_params(text: str, params: dict[str, Any] | None) -> str:
+    """Bind variables by a VALUES block at the start of the query's WHERE group.
+
+    Unlike a trailing VALUES clause this also binds variables that are not
+    projected, and unlike pyoxigraph's substitutions it works on any SPARQL
+    server. The block goes on the same line, so error line numbers still hold.
+    """
+    if not params:
+        return text
+    names = [name.lstrip("?$") for name in params]
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise UsageError(f"--param {name}: not a SPARQL variable name")
+    values = " ".join(_sparql_term(v) for v in params.values())
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
+    kind = query_kind(text)
+    after_where = kind == "construct"
+    for m in _BRACE_TOKENS.finditer(text):
+        token = m.group()
+        if token.upper() == "WHERE":
+            after_where = True
+        elif token == "{" and after_where:
+            return text[:m.end()] + block + text[m.end():]
+        elif token.upper() in {"SELECT", "ASK", "DESCRIBE"} and kind != "construct":
+            after_where = True
+    raise UsageError("parameters need a query with a WHERE clause")
 
 
 def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
@@ -121,10 +149,10 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
     QueryTriples). ``source`` names the query in error messages (a file name).
     """
     check_query(text)
+    text = bind_params(text, params)
     engine = getattr(store, "ox", store)
     try:
-        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True,
-                            substitutions=_substitutions(params))
+        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise QueryError(_syntax_message(source, exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -132,11 +160,18 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
 
 
 def _syntax_message(source: str, exc: SyntaxError) -> str:
+    """``source:line:col: message`` on one line, pyoxigraph's long lists shortened."""
     message = str(exc.msg if exc.msg else exc)
+    where = ""
     m = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
     if m:
-        return f"{source}:{m[1]}:{m[2]}: {m[3]}"
-    return f"{source}: {message}"
+        where, message = f":{m[1]}:{m[2]}", m[3]
+    if "Prefix not found" in message:
+        message = f"unknown prefix (predeclared: {', '.join(PREFIXES)})"
+    message = " ".join(message.split())
+    if len(message) > 160:
+        message = message[:157] + "..."
+    return f"{source}{where}: {message}"
 
 
 def kind_of(result: Any) -> str:
