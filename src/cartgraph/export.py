@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .errors import UsageError
+from .errors import SourceError, UsageError
 from .namespaces import PREFIXES, expand
 
 __all__ = ["EXPORT_FORMATS", "export", "format_for"]
@@ -44,7 +44,7 @@ def quads(store: Any, graph: str | None = None) -> list[ox.Quad]:
     if graph is not None:
         graph_node: Any = ox.NamedNode(expand(graph))
         if hasattr(store, "ox") and not store.ox.contains_named_graph(graph_node):
-            raise UsageError(f"--graph {graph}: no such graph in the store")
+            raise SourceError(f"--graph {graph}: no such graph in the store")
     else:
         graph_node = None
     if hasattr(store, "ox"):
