@@ -327,6 +327,20 @@ def queries(fmt: str) -> None:
          lambda _: "\n".join(f"{nq.name}\t{nq.title}" for nq in found.values()))
 
 
+@cli.command()
+@format_option("text", "json", "markdown", default="text")
+def ontology(fmt: str) -> None:
+    """The ontology at a glance: every class and property with its label."""
+    from .datadict import markdown, read_terms
+
+    terms = read_terms()
+    if fmt == "markdown":
+        click.echo(markdown(terms), nl=False)
+        return
+    emit([t.to_json() for t in terms], fmt, lambda _: "\n".join(
+        f"{t.kind:<9} {t.to_json()['curie']:<28} {t.label}" for t in terms))
+
+
 # -- the store ----------------------------------------------------------------------
 
 
