@@ -42,6 +42,7 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+DCTERMS_TITLE = "<http://purl.org/dc/terms/title>"
 
 # Per 1M triples; scaled linearly with n (at least the floor in _FLOORS).
 # Patient cases are not listed: they fill the rest of the graph.
@@ -105,6 +106,13 @@ def counts(n_triples: int) -> dict[str, int]:
 SIZES = counts(1_000_000)
 
 
+def _ror(i: int) -> str:
+    """A ROR-shaped identifier: 0, six characters of ROR's alphabet, two digits."""
+    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    chars = "".join(alphabet[(i >> (5 * k)) & 31] for k in range(6))
+    return f"0{chars}{i % 100:02d}"
+
+
 def _iri(kind: str, i: int | str) -> str:
     return f"<{CGR}{kind}-{i}>"
 
@@ -154,7 +162,7 @@ def _entities(n_triples: int, rng: random.Random) -> Iterator[tuple[str, str, st
         yield s, t, _cg("Hospital")
         yield s, LABEL, _lit(f"Hospital {i} \"St. {rng.choice(_LAST)}\"", "en")
         yield s, _cg("locatedIn"), _iri("city", city)
-        yield s, _cg("rorId"), _lit(f"0{i:07x}")
+        yield s, _cg("rorId"), _lit(_ror(i))
         if i % 3 == 0:
             yield s, _cg("universityHospitalOf"), _iri("university", i % c["university"])
     for i in range(c["centre"]):
@@ -236,7 +244,9 @@ def _entities(n_triples: int, rng: random.Random) -> Iterator[tuple[str, str, st
     for i in range(n_pub):
         s = _iri("pub", i)
         yield s, t, _cg("ScholarlyArticle")
-        yield s, LABEL, _lit(title(6).capitalize(), "en")
+        heading = title(6).capitalize()
+        yield s, LABEL, _lit(heading, "en")
+        yield s, DCTERMS_TITLE, _lit(heading)
         yield s, _cg("journal"), _iri("journal", rng.randrange(c["journal"]))
         yield s, _cg("publicationYear"), _typed(1990 + i * 35 // n_pub, "gYear")
         yield s, _cg("doi"), _lit(f"10.5555/cg.{i}")
