@@ -33,7 +33,6 @@ import hmac
 import io
 import itertools
 import json
-import multiprocessing
 import os
 import queue
 import re
@@ -246,11 +245,14 @@ def check_update(text: str) -> None:
 # -- running jobs: worker processes, or threads -------------------------------------
 
 
-def _worker_main(path: str, conn: Any, max_rows: int) -> None:
+def _worker_main(fd: int, path: str, max_rows: int) -> None:
     """A query worker: open the store read-only, answer jobs until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    from multiprocessing.connection import Connection
+
     from .store import Store
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    conn = Connection(fd)
     try:
         store = Store.open(path, create=False, seed=False)
     except Exception as exc:
@@ -270,20 +272,39 @@ def _worker_main(path: str, conn: Any, max_rows: int) -> None:
         conn.send(reply)
 
 
+_WORKER_CODE = ("import sys; from cartgraph.server import _worker_main; "
+                "_worker_main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))")
+
+
 class _Worker:
-    def __init__(self, ctx: Any, path: str, max_rows: int) -> None:
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(path, child, max_rows),
-                                   daemon=True, name="cartgraph-query-worker")
-        self.process.start()
-        child.close()
-        self.conn = parent
+    """One worker process (a fresh interpreter, so no script is re-imported) and its pipe."""
+
+    def __init__(self, path: str, max_rows: int) -> None:
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        import cartgraph
+
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        package_root = str(Path(cartgraph.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), path,
+                 str(max_rows)], pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
+                env=env)
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
 
     def wait_ready(self) -> None:
-        if not self.conn.poll(_WORKER_START_TIMEOUT):
-            self.kill()
-            raise CartgraphError("a query worker did not start in time")
-        status, detail = self.conn.recv()
+        try:
+            ready = self.conn.poll(_WORKER_START_TIMEOUT)
+            status, detail = self.conn.recv() if ready else ("error", "no answer in time")
+        except (EOFError, OSError):
+            status, detail = "error", "it exited"
         if status != "ready":
             self.kill()
             raise CartgraphError(f"a query worker could not open the store: {detail}")
@@ -291,7 +312,7 @@ class _Worker:
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
-            self.process.join(5)
+            self.process.wait(5)
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -300,7 +321,6 @@ class _ProcessRunner:
     """A fixed pool of worker processes; a worker that times out is killed and replaced."""
 
     def __init__(self, path: Path, *, size: int, timeout: float, max_rows: int) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
         self._path, self._timeout, self._max_rows = str(path), timeout, max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = threading.Event()
@@ -317,7 +337,7 @@ class _ProcessRunner:
             raise
 
     def _new(self) -> _Worker:
-        worker = _Worker(self._ctx, self._path, self._max_rows)
+        worker = _Worker(self._path, self._max_rows)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -726,10 +746,22 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HTTPError(400, f"bad Content-Length {length_text!r}") from None
         cap = self.app.options.max_request_bytes
         if length > cap:
-            self.close_connection = True
+            self._discard(length)
             raise _HTTPError(413, f"request body of {length} bytes is larger than the "
                                   f"server's limit of {cap} bytes")
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        """Read (and drop) a refused body so the client sees the answer, up to 64 MB."""
+        if length > 64 << 20:
+            self.close_connection = True
+            return
+        with contextlib.suppress(OSError):
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
 
     # -- SPARQL ---------------------------------------------------------------------
 

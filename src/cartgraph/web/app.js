@@ -1,5 +1,5 @@
 // The query page: named queries, an editor, results as a table.
-// Data from the server is only ever inserted with textContent (never innerHTML).
+// Data from the server is only ever inserted as text (textContent), never as markup.
 "use strict";
 
 (function () {
