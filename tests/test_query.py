@@ -220,3 +220,10 @@ def test_queries_lists_names_and_titles(run) -> None:  # type: ignore[no-untyped
     doc = json.loads(run("queries", "--format", "json").stdout)
     assert {d["name"] for d in doc} == set(named_queries())
     assert all({"title", "description", "params"} <= set(d) for d in doc)
+
+
+def test_params_bind_in_construct_where_not_in_its_template(small: tuple[Path, Path]) -> None:
+    text = "CONSTRUCT { ?h rdfs:label ?l } WHERE { ?h rdfs:label ?l }"
+    result = run_small(small, "--format", "nt", "--param", "h=cgr:h2", text)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "/h2>" in result.stdout

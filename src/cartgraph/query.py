@@ -129,7 +129,7 @@ def bind_params(text: str, params: dict[str, Any] | None) -> str:
     values = " ".join(_sparql_term(v) for v in params.values())
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
     kind = query_kind(text)
-    after_where = kind == "construct"
+    after_where = False
     for m in _BRACE_TOKENS.finditer(text):
         token = m.group()
         if token.upper() == "WHERE":

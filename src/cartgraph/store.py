@@ -122,6 +122,15 @@ class Store:
         return self.path is None
 
     @property
+    def atomic_transactions(self) -> bool:
+        """True when a failed or killed transaction leaves no trace (on disk).
+
+        In memory, :meth:`transaction` writes in place, so importers check
+        everything before they write.
+        """
+        return self.path is not None
+
+    @property
     def location(self) -> str:
         return str(self.path) if self.path else ":memory:"
 
@@ -173,16 +182,13 @@ class Store:
             current = self._read_current()
             target = self.path / "gen" / f"{int(current.name) + 1:06d}"
             _snapshot(self.path / current, target)
-            writer: ox.Store | None = ox.Store(str(target))
+            writer = _Writer(ox.Store(str(target)))
             try:
-                yield writer
-                writer.flush()
-                writer = None
-                gc.collect()
+                yield writer  # type: ignore[misc]
+                writer.close()
                 _publish(self.path, target)
             except BaseException:
-                writer = None
-                gc.collect()
+                writer.close()
                 shutil.rmtree(target, ignore_errors=True)
                 raise
             _remove_old(self.path)
@@ -262,6 +268,30 @@ def open_store(location: str | os.PathLike[str], *, update_url: str | None = Non
 
         return RemoteStore(text, update_url=update_url)
     return Store.open(text, wait=wait, note=note)
+
+
+class _Writer:
+    """The writable snapshot handed to a transaction, closable from our side.
+
+    pyoxigraph closes a store only when the last reference goes; the caller's
+    ``with ... as writer`` keeps one while the transaction ends, so it gets
+    this proxy and :meth:`close` drops the real store before publishing
+    (RocksDB's background compaction must have stopped by then).
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store: ox.Store | None = store
+
+    def __getattr__(self, name: str) -> Any:
+        if self._store is None:
+            raise StoreError("the transaction is over")
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.flush()
+            self._store = None
+            gc.collect()
 
 
 # -- the on-disk layout -----------------------------------------------------------
