@@ -32,7 +32,7 @@ demo: install
 	$(BIN)/cartgraph --store $(STORE) queries
 	$(BIN)/cartgraph --store $(STORE) query --name cd19-diseases
 	$(BIN)/cartgraph --store $(STORE) query --name case-publications
-	$(BIN)/cartgraph --store $(STORE) query --name disagreeing-claims
+	$(BIN)/cartgraph --store $(STORE) query --name conflicting-claims
 	$(BIN)/cartgraph --store $(STORE) path cgr:case-erlangen-sle-1 cgr:nejm
 	$(BIN)/cartgraph --store $(STORE) view -o out/cartgraph.html
 
