@@ -43,10 +43,15 @@ def shapes_path() -> Path:
 
 
 def bundled_files() -> list[BundledFile]:
-    """The ontology, the shapes and every data file, each with its source IRI."""
+    """The ontology, the shapes and every data file, each with its source IRI.
+
+    A file missing from a source checkout (the shapes while they are written) is
+    left out rather than breaking every command.
+    """
     files = [ontology_path(), shapes_path(), *sorted((_root() / "data").glob("*.ttl"))]
     named = {ontology_path(): "ontology", shapes_path(): "shapes"}
-    return [BundledFile(p, f"{RESOURCE}source-{named.get(p, p.stem)}") for p in files]
+    return [BundledFile(p, f"{RESOURCE}source-{named.get(p, p.stem)}") for p in files
+            if p.is_file()]
 
 
 def fingerprint() -> str:

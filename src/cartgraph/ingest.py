@@ -3,16 +3,22 @@
 The pipeline for each run:
 
 1. **read** every input (paths, directories with ``recursive``, ``-`` for stdin),
-   decompressing ``.gz``; the sha256 of the bytes identifies the content;
-2. **check** each input whose source is new or changed: a strict pyoxigraph parse
-   (W3C conformant), lexical checks of typed literals, terms missing from the
-   ontology (warnings), graph ownership, and SHACL unless turned off;
-3. **load** everything in one store transaction: the old graphs of a changed
-   source are removed, the new content bulk-loaded, and the provenance record
-   (PROV-O) replaced. An error anywhere leaves the store as it was.
+   decompressing ``.gz``; the sha256 of the bytes, computed while streaming them,
+   identifies the content. Nothing else happens to a source whose sha256 matches
+   its provenance record: it is "unchanged" and costs one read of its bytes.
+2. **parse and check** each new or changed input in one streaming pass: a strict
+   pyoxigraph parse (W3C conformant), lexical checks of typed literals, terms
+   missing from the ontology (warnings), graph ownership. Blank nodes are renamed
+   apart per import, so two sources never share one.
+3. **load**: on a store directory the checked quads stream, in bounded chunks,
+   straight into the transaction's private snapshot, which is published only if
+   every check (SHACL included, run on the loaded data in batches) passed; an error
+   or a kill anywhere throws the snapshot away. Stores without such transactions
+   (memory, remote) and dry runs check everything into a scratch store first and
+   write afterwards.
 
-Re-importing identical bytes for the same source is detected by its sha256
-before any parsing, and writes nothing.
+Counts and hashes come from the parsed input, never from what the store gives back
+(Oxigraph canonicalises literals: "+1" is stored as "1").
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ import datetime as dt
 import gzip
 import hashlib
 import io
-import json
 import re
+import stat
 import sys
+import tempfile
 import uuid
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -62,6 +70,11 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 _BOM = b"\xef\xbb\xbf"
 _PROV = ox.NamedNode(PROVENANCE_GRAPH)
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
+_CHUNK = 100_000  # quads per bulk_extend call: bounds memory, and is faster than one call
+_SHACL_BATCH = 50_000  # triples per pyshacl run on large inputs
+_MAX_PROBLEMS = 20
+_SPOOL = 32 << 20
 Progress = Callable[[str, int, int], None]
 
 
@@ -102,11 +115,16 @@ class SourceRecord:
 
 @dataclass
 class SourceResult:
-    """What one run did (or, in a dry run, would do) with one input."""
+    """What one run did (or, in a dry run, would do) with one input.
+
+    ``status`` is "added", "replaced", "unchanged", or "valid" for validate;
+    ``statements`` is what the input holds, ``removed`` what a replacement
+    took away (the old record's count).
+    """
 
     source: str
     location: str
-    status: str  # "added", "replaced", "unchanged" (or "valid" for validate)
+    status: str
     statements: int
     graphs: list[str]
     removed: int = 0
@@ -118,6 +136,8 @@ class SourceResult:
 
 @dataclass
 class ImportReport:
+    """The outcome of one ``import`` or ``validate`` run."""
+
     results: list[SourceResult]
     shacl: bool
     dry_run: bool
@@ -131,6 +151,15 @@ class ImportReport:
     def changed(self) -> bool:
         return any(r.status in {"added", "replaced"} for r in self.results)
 
+    @property
+    def added(self) -> int:
+        """Statements added (or, in a dry run, that would be)."""
+        return sum(r.statements for r in self.results if r.status in {"added", "replaced"})
+
+    @property
+    def removed(self) -> int:
+        return sum(r.removed for r in self.results)
+
     def summary(self) -> str:
         counts: dict[str, int] = {}
         for r in self.results:
@@ -139,36 +168,82 @@ class ImportReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "shacl": self.shacl, "summary": self.summary(),
+                "added": self.added, "removed": self.removed,
                 "warnings": self.warnings, "sources": [r.to_json() for r in self.results]}
-
-
-@dataclass
-class _Input:
-    location: str
-    data: bytes
-    format: ox.RdfFormat
-    source: str
-    graph: str
-    base: str | None
-    sha256: str
-
-
-@dataclass
-class _Checked:
-    input: _Input
-    statements: int
-    graphs: list[str]
-    default_graph_used: bool
-    warnings: list[str]
-    quads: list[ox.Quad] | None
 
 
 # -- reading inputs -------------------------------------------------------------
 
 
+@dataclass
+class _Input:
+    """One input: where its bytes are, how to parse them, which source it is."""
+
+    location: str
+    format: ox.RdfFormat
+    source: str
+    graph: str
+    base: str | None
+    sha256: str
+    size: int
+    path: Path | None = None  # a regular file, read again for parsing
+    gz: bool = False
+    spool: Any = None  # stdin or a non-regular file, kept in a temporary file
+    _content: bytes | None = None
+
+    def open(self) -> IO[bytes]:
+        """A fresh stream of the (decompressed) bytes, a leading BOM skipped."""
+        if self.spool is not None:
+            self.spool.seek(0)
+            raw: IO[bytes] = io.BufferedReader(_Unclosing(self.spool), buffer_size=1 << 20)
+        else:
+            assert self.path is not None
+            raw = gzip.open(self.path, "rb") if self.gz else self.path.open("rb")  # noqa: SIM115
+        if raw.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]
+            raw.read(3)
+        return raw
+
+    def content(self) -> bytes:
+        """All the bytes, read on demand to locate a problem's line (then kept)."""
+        if self._content is None:
+            with self.open() as stream:
+                self._content = stream.read()
+        return self._content
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+        self._content = None
+
+
+class _Unclosing(io.RawIOBase):
+    """A read-only view of a file that closing does not close."""
+
+    def __init__(self, f: Any) -> None:
+        self._f = f
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return int(self._f.seek(pos, whence))
+
+    def readinto(self, b: Any) -> int:
+        data = self._f.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
 def _format_for(name: str, explicit: str | None) -> ox.RdfFormat:
     if explicit:
-        return FORMATS[explicit.lower()]
+        try:
+            return FORMATS[explicit.lower()]
+        except KeyError:
+            raise InputError(f"unknown input format {explicit!r} "
+                             f"(known: {', '.join(sorted(FORMATS))})") from None
     lower = name.lower().removesuffix(".gz")
     fmt = EXTENSIONS.get(Path(lower).suffix)
     if fmt is None:
@@ -188,31 +263,55 @@ def _expand_paths(paths: list[str], recursive: bool) -> list[str]:
             found = sorted(str(f) for f in path.rglob("*") if f.is_file()
                            and Path(f.name.lower().removesuffix(".gz")).suffix in EXTENSIONS)
             if not found:
-                raise InputError(f"{p}: directory holds no RDF files")
+                raise InputError(f"{p}: directory holds no RDF files "
+                                 f"({' '.join(sorted(EXTENSIONS))}, optionally .gz)")
             out.extend(found)
         else:
             out.append(p)
     return out
 
 
-def _read(location: str) -> bytes:
+def _digest(stream: IO[bytes], *, spool: Any = None) -> tuple[str, int]:
+    """sha256 and length of a stream, copying it into ``spool`` when given."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+        if spool is not None:
+            spool.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _read(location: str, fmt: ox.RdfFormat, source: str, graph: str,
+          base: str | None) -> _Input:
+    """Hash one input's bytes (streaming) and remember where to read them again."""
+    gz = location != "-" and location.lower().endswith(".gz")
     try:
         if location == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            raw = Path(location).read_bytes()
+            spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115
+            sha, size = _digest(sys.stdin.buffer, spool=spool)
+            return _Input(location, fmt, source, graph, base, sha, size, spool=spool)
+        path = Path(location)
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{location}: is a directory (use --recursive)")
+        regular = stat.S_ISREG(mode)
+        with path.open("rb") as raw:
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
+            spool = None if regular else tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=_SPOOL)
+            sha, size = _digest(stream, spool=spool)
+        return _Input(location, fmt, source, graph, base, sha, size,
+                      path=path if regular else None, gz=gz and regular, spool=spool)
     except FileNotFoundError:
         raise InputError(f"{location}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{location}: is a directory (use --recursive)") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"{location}: not a valid gzip file ({exc or 'truncated'})") from None
     except OSError as exc:
-        raise InputError(f"{location}: cannot read: {exc.strerror}") from None
-    if location.lower().endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{location}: not a valid gzip file ({exc})") from None
-    return raw
+        raise InputError(f"{location}: cannot read: {exc.strerror or exc}") from None
 
 
 def _inputs(paths: list[str], options: ImportOptions) -> list[_Input]:
@@ -221,34 +320,41 @@ def _inputs(paths: list[str], options: ImportOptions) -> list[_Input]:
     locations = _expand_paths(paths, options.recursive)
     if options.graph and len(locations) > 1:
         raise InputError("--graph names one graph, but several files were given")
-    if "-" in locations and not (options.graph or options.source_id):
+    if "-" in locations and not (options.graph or options.source_id or options.sources):
         raise InputError("-: standard input needs --graph IRI (or --source-id) to name its source")
-    inputs = []
+    if options.sources is not None and len(options.sources) != len(locations):
+        raise InputError("sources: one source IRI is needed per input")
+    named: list[tuple[str, ox.RdfFormat, str, str, str | None]] = []
     for i, location in enumerate(locations):
         if location == "-" and not options.input_format:
             raise InputError("-: standard input needs --input-format")
         fmt = _format_for(location, options.input_format)
-        data = _read(location)
         file_iri = Path(location).absolute().as_uri() if location != "-" else None
         if options.sources:
             source = options.sources[i]
         elif options.source_id:
-            source = source_iri(options.source_id)
+            source = _iri(source_iri(options.source_id), "--source-id")
         elif options.graph:
             source = _iri(options.graph, "--graph")
         else:
             assert file_iri is not None
             source = file_iri
         graph = _iri(options.graph, "--graph") if options.graph else source
-        base = options.base or file_iri or source
-        sha = hashlib.sha256(data).hexdigest()
-        inputs.append(_Input(location, data, fmt, source, graph, base, sha))
+        base = _iri(options.base, "--base") if options.base else (file_iri or source)
+        named.append((location, fmt, source, graph, base))
     seen: dict[str, str] = {}
-    for inp in inputs:
-        if inp.source in seen:
-            raise InputError(f"{inp.location}: names the same source as {seen[inp.source]} "
-                             f"({inp.source})")
-        seen[inp.source] = inp.location
+    for location, _fmt, source, _graph, _base in named:
+        if source in seen:
+            raise InputError(f"{location}: names the same source as {seen[source]} ({source})")
+        seen[source] = location
+    inputs: list[_Input] = []
+    try:
+        for args in named:
+            inputs.append(_read(*args))
+    except BaseException:
+        for inp in inputs:
+            inp.close()
+        raise
     return inputs
 
 
@@ -263,32 +369,55 @@ def _iri(text: str, what: str) -> str:
     return iri
 
 
-# -- checking -------------------------------------------------------------------
+# -- parsing and checking -------------------------------------------------------
 
 
 class _CountingReader(io.RawIOBase):
     """A byte stream that reports how far the parser has read."""
 
-    def __init__(self, data: bytes, report: Callable[[int], None] | None) -> None:
-        self._buf = io.BytesIO(data)
+    def __init__(self, stream: IO[bytes], report: Callable[[int], None]) -> None:
+        self._stream = stream
         self._report = report
+        self._done = 0
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        n = self._buf.readinto(b)
-        if self._report:
-            self._report(self._buf.tell())
+        data = self._stream.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self._done += n
+        self._report(self._done)
         return n
 
 
+def _printable(text: str) -> str:
+    """A message on one line: control characters escaped, at most 300 characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 def _locate(data: bytes, needles: list[str]) -> tuple[int, int] | None:
-    """Line and column (1-based) of the first needle found in the document."""
+    """Line and column (1-based) of the first needle found in the document.
+
+    A needle starting with ``:`` is a local name: it matches ``prefix:local`` for
+    any prefix, as a whole token.
+    """
     for needle in needles:
         if not needle:
             continue
-        pos = data.find(needle.encode())
+        if needle.startswith(":"):
+            pattern = (rb"(?<![\w.:/#<-])(?:[A-Za-z][\w.-]*)?" + re.escape(needle.encode())
+                       + rb"(?![\w-])")
+            m = re.search(pattern, data)
+            pos = m.start() if m else -1
+        else:
+            pos = data.find(needle.encode())
         if pos >= 0:
             line = data.count(b"\n", 0, pos) + 1
             col = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
@@ -303,103 +432,166 @@ def _spellings(iri: str) -> list[str]:
 
 
 def _where(inp: _Input, needles: list[str]) -> str:
-    found = _locate(inp.data, needles)
+    found = _locate(inp.content(), needles)
     return f"{inp.location}:{found[0]}:{found[1]}" if found else inp.location
 
 
+_CONTEXT_RE = re.compile(r'"@(?:context|import)"\s*:\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\])')
+_STRING_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
 def _remote_contexts(data: bytes) -> list[str]:
-    """Every remote @context a JSON-LD document names (never fetched)."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
-        return []
-    found: list[str] = []
-    stack: list[Any] = [doc]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            ctx = node.get("@context")
-            for c in ctx if isinstance(ctx, list) else [ctx]:
-                if isinstance(c, str):
-                    found.append(c)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+    """Every remote (string) @context or @import a JSON-LD document names."""
+    text = data.decode("utf-8", errors="replace")
+    return [s for m in _CONTEXT_RE.finditer(text) for s in _STRING_RE.findall(m.group(1))]
 
 
-def _parse_error(inp: _Input, exc: SyntaxError) -> ParseError:
+def _parse_error(inp: _Input, exc: SyntaxError) -> InputError:
+    message = str(exc.msg)
+    if inp.format == F.JSON_LD and "LoadDocumentCallback" in message:
+        contexts = _remote_contexts(inp.content())
+        name = contexts[0] if contexts else "a remote document"
+        where = _where(inp, ['"' + name + '"'])
+        return InputError(f"{where}: remote JSON-LD @context {name} is not fetched "
+                          "(nothing is); inline the context instead")
     message = re.sub(r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ",
-                     "", str(exc.msg))
+                     "", message)
     message = re.sub(r"^error at \d+:\d+: ", "", message)
-    return ParseError(inp.location, message, line=exc.lineno or None, column=exc.offset or None)
+    return ParseError(inp.location, _printable(message), line=exc.lineno or None,
+                      column=exc.offset or None)
 
 
-def _check(inp: _Input, *, known_terms: set[str], keep: bool,
-           progress: Progress | None) -> _Checked:
-    if inp.format == F.JSON_LD:
-        for ctx in _remote_contexts(inp.data):
-            if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", ctx):
-                raise InputError(f"{_where(inp, [ctx])}: remote JSON-LD @context {ctx} is not "
-                                 "fetched; inline the context instead")
-    data = inp.data[len(_BOM):] if inp.data.startswith(_BOM) else inp.data
-    report = None
-    if progress:
-        total = len(data)
+@dataclass
+class _Scan:
+    """What one parse of an input found."""
 
-        def report(done: int) -> None:
-            progress(inp.location, done, total)
+    input: _Input
+    statements: int = 0
+    graphs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    staged: Any = None  # the scratch store holding its quads, when staged
 
-    reader = io.BufferedReader(_CountingReader(data, report), buffer_size=1 << 20)
-    statements = 0
+
+class _Renamer:
+    """Blank nodes renamed apart per import (a random prefix on the document's label),
+    blank-node graph names turned into stable IRIs derived from the source."""
+
+    def __init__(self, source: str) -> None:
+        self.prefix = "i" + uuid.uuid4().hex[:12]
+        self.source = source
+
+    def node(self, term: Any) -> Any:
+        if type(term) is ox.BlankNode:
+            return ox.BlankNode(self.prefix + term.value)
+        if type(term) is ox.Triple:
+            return ox.Triple(self.node(term.subject), term.predicate, self.node(term.object))
+        return term
+
+    def graph(self, label: str) -> ox.NamedNode:
+        return ox.NamedNode(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.source + '#' + label)}")
+
+
+def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
+           progress: Progress | None) -> Iterator[ox.Quad]:
+    """Parse one input strictly, check it, and yield the quads to store.
+
+    Fills ``scan`` (counts, graphs written, warnings) as it goes; raises ParseError,
+    ValidationError (ill-typed literals) or InputError when the input is not valid.
+    """
+    target = ox.NamedNode(inp.graph)
+    rename = _Renamer(inp.source)
+    datasets = inp.format.supports_datasets
     graphs: dict[str, None] = {}
     default_used = False
     unknown: dict[str, None] = {}
     problems: list[str] = []
-    quads: list[ox.Quad] | None = [] if keep else None
+    bnode = ox.BlankNode
+    literal = ox.Literal
+    triple = ox.Triple
+    stream = inp.open()
+    if progress is not None:
+        total = inp.size
+        report = progress
+
+        def tell(done: int) -> None:
+            report(inp.location, done, total)
+
+        stream = io.BufferedReader(_CountingReader(stream, tell), buffer_size=1 << 20)
     try:
-        for q in ox.parse(reader, format=inp.format, base_iri=inp.base):
-            statements += 1
-            g = q.graph_name
-            if isinstance(g, ox.DefaultGraph):
-                default_used = True
-            elif g.value not in graphs:
-                if isinstance(g, ox.BlankNode):
-                    raise InputError(f"{inp.location}: blank-node graph names are not supported")
-                graphs[g.value] = None
-            p = q.predicate.value
-            if p.startswith(VOCAB) and p not in known_terms:
-                unknown[p] = None
-            o = q.object
-            if isinstance(o, ox.Literal):
-                dtype = o.datatype.value
-                if dtype.startswith(XSD) and (problem := literal_problem(o.value, dtype)):
-                    problems.append(f"{_where(inp, [chr(34) + o.value + chr(34)])}: {problem}")
-                    if len(problems) >= 20:
-                        break
-            elif p == RDF_TYPE and o.value.startswith(VOCAB) and o.value not in known_terms:
-                unknown[o.value] = None
-            if quads is not None:
-                quads.append(q)
+        with stream:
+            for q in ox.parse(stream, format=inp.format, base_iri=inp.base):
+                scan.statements += 1
+                s, p, o = q.subject, q.predicate, q.object
+                ts, to = type(s), type(o)
+                if ts is bnode or ts is triple:
+                    s = rename.node(s)
+                if to is bnode or to is triple:
+                    o = rename.node(o)
+                elif to is literal:
+                    dtype = o.datatype.value
+                    if dtype.startswith(XSD) and (problem := literal_problem(o.value, dtype)):
+                        problems.append(problem)
+                        if len(problems) >= _MAX_PROBLEMS:
+                            break
+                pv = p.value
+                if pv.startswith(VOCAB):
+                    if pv not in known_terms:
+                        unknown[pv] = None
+                elif pv == RDF_TYPE and o.value.startswith(VOCAB) and o.value not in known_terms:
+                    unknown[o.value] = None
+                g = target
+                if datasets:
+                    name = q.graph_name
+                    tg = type(name)
+                    if tg is ox.DefaultGraph:
+                        default_used = True
+                    else:
+                        g = rename.graph(name.value) if tg is bnode else name
+                        if g.value not in graphs:
+                            graphs[g.value] = None
+                else:
+                    default_used = True
+                yield ox.Quad(s, p, o, g)
     except SyntaxError as exc:
         raise _parse_error(inp, exc) from None
-    except (ValueError, OSError) as exc:
-        raise InputError(f"{inp.location}: {exc}") from None
     except RecursionError:
         raise InputError(f"{inp.location}: nesting too deep") from None
+    except (ValueError, OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{inp.location}: {_printable(str(exc))}") from None
     if problems:
-        raise ValidationError("\n".join(problems), report=problems)
-    warnings = []
+        lines = [f"{_where(inp, [_quoted(p)])}: {p}" for p in problems]
+        if len(problems) >= _MAX_PROBLEMS:
+            lines.append(f"{inp.location}: stopped after {_MAX_PROBLEMS} ill-typed literals")
+        raise ValidationError("\n".join(lines), report=lines)
     vocab_terms = [t for t in known_terms if t.startswith(VOCAB)]
     for term in unknown:
         hint = get_close_matches(term, vocab_terms, n=1, cutoff=0.75)
         suggestion = f" (did you mean cg:{hint[0].removeprefix(VOCAB)}?)" if hint else ""
-        warnings.append(f"{_where(inp, _spellings(term))}: cg:{term.removeprefix(VOCAB)} "
-                        f"is not in the ontology{suggestion}")
-    written = ([inp.graph] if default_used else []) + [g for g in graphs if g != inp.graph]
-    if not written:
-        written = [inp.graph]
-    return _Checked(inp, statements, written, default_used, warnings, quads)
+        scan.warnings.append(f"{_where(inp, _spellings(term))}: cg:{term.removeprefix(VOCAB)} "
+                             f"is not in the ontology{suggestion}")
+    if scan.statements == 0:
+        scan.warnings.append(f"{inp.location}: holds no statements (empty input)")
+    written = ([inp.graph] if default_used or not graphs else [])
+    scan.graphs = written + [g for g in graphs if g != inp.graph]
+
+
+def _quoted(problem: str) -> str:
+    """The quoted lexical form inside an ill-typed literal message."""
+    m = re.match(r'ill-typed literal ("[^"]*)', problem)
+    return m.group(1) if m else ""
+
+
+def _drain(quads: Iterable[ox.Quad], sink: Callable[[list[ox.Quad]], None] | None) -> None:
+    """Send quads to ``sink`` in chunks (or just consume them)."""
+    chunk: list[ox.Quad] = []
+    for q in quads:
+        if sink is not None:
+            chunk.append(q)
+            if len(chunk) >= _CHUNK:
+                sink(chunk)
+                chunk = []
+    if chunk and sink is not None:
+        sink(chunk)
 
 
 # -- provenance -----------------------------------------------------------------
@@ -444,8 +636,8 @@ def _activity(source: str) -> ox.NamedNode:
     return ox.NamedNode(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, source)}")
 
 
-def _provenance(checked: _Checked, started: str, ended: str) -> list[ox.Quad]:
-    inp = checked.input
+def _provenance(scan: _Scan, started: str, ended: str) -> list[ox.Quad]:
+    inp = scan.input
     s, a = ox.NamedNode(inp.source), _activity(inp.source)
 
     def iri(local: str, ns: str = VOCAB) -> ox.NamedNode:
@@ -454,18 +646,17 @@ def _provenance(checked: _Checked, started: str, ended: str) -> list[ox.Quad]:
     def lit(value: Any, dtype: str = "string") -> ox.Literal:
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + dtype))
 
-    rdf_type = ox.NamedNode(RDF_TYPE)
     triples = [
-        (s, rdf_type, iri("Entity", PROV)),
+        (s, _RDF_TYPE, iri("Entity", PROV)),
         (s, iri("location"), lit(inp.location)),
         (s, iri("sha256"), lit(inp.sha256)),
-        (s, iri("tripleCount"), lit(checked.statements, "integer")),
+        (s, iri("tripleCount"), lit(scan.statements, "integer")),
         (s, iri("format", DCTERMS), lit(inp.format.media_type)),
-        *((s, iri("graph"), ox.NamedNode(g)) for g in checked.graphs),
-        (a, rdf_type, iri("Import")),
-        (a, rdf_type, iri("Activity", PROV)),
+        *((s, iri("graph"), ox.NamedNode(g)) for g in scan.graphs),
+        (a, _RDF_TYPE, iri("Import")),
+        (a, _RDF_TYPE, iri("Activity", PROV)),
         (a, iri("used", PROV), s),
-        *((a, iri("generated", PROV), ox.NamedNode(g)) for g in checked.graphs),
+        *((a, iri("generated", PROV), ox.NamedNode(g)) for g in scan.graphs),
         (a, iri("startedAtTime", PROV), lit(started, "dateTime")),
         (a, iri("endedAtTime", PROV), lit(ended, "dateTime")),
         (a, iri("cartgraphVersion"), lit(__version__)),
@@ -473,74 +664,168 @@ def _provenance(checked: _Checked, started: str, ended: str) -> list[ox.Quad]:
     return [ox.Quad(*t, _PROV) for t in triples]
 
 
-def _remove_source(writer: Any, record: SourceRecord) -> int:
-    """Remove a source's graphs and provenance; return how many quads went."""
-    removed = 0
+def _remove_source(writer: Any, record: SourceRecord) -> None:
+    """Remove a source's graphs and its provenance record."""
     for g in record.graphs:
-        graph = ox.NamedNode(g)
-        removed += sum(1 for _ in writer.quads_for_pattern(None, None, None, graph))
-        writer.remove_graph(graph)
+        writer.remove_graph(ox.NamedNode(g))
     for subject in (ox.NamedNode(record.source), _activity(record.source)):
         for q in list(writer.quads_for_pattern(subject, None, None, _PROV)):
             writer.remove(q)
-    return removed
 
 
-def _load(writer: Any, checked: _Checked) -> None:
-    inp = checked.input
-    data = inp.data[len(_BOM):] if inp.data.startswith(_BOM) else inp.data
-    graph = ox.NamedNode(inp.graph)
-    if not inp.format.supports_datasets:
-        writer.bulk_load(input=data, format=inp.format, base_iri=inp.base, to_graph=graph)
-    elif not checked.default_graph_used:
-        writer.bulk_load(input=data, format=inp.format, base_iri=inp.base)
-    else:
-        quads = ox.parse(data, format=inp.format, base_iri=inp.base, rename_blank_nodes=True)
-        writer.bulk_extend(
-            ox.Quad(q.subject, q.predicate, q.object, graph)
-            if isinstance(q.graph_name, ox.DefaultGraph) else q for q in quads)
+def _check_ownership(scans: Iterable[_Scan], records: dict[str, SourceRecord],
+                     existing: Callable[[str], bool]) -> None:
+    """A source writes only graphs that are its own, or new."""
+    owner = {g: rec.source for rec in records.values() for g in rec.graphs}
+    for scan in scans:
+        for g in scan.graphs:
+            other = owner.get(g)
+            if g == PROVENANCE_GRAPH:
+                raise SourceError(f"{scan.input.location}: graph <{g}> is cartgraph's "
+                                  "provenance graph; no source may write to it")
+            if other is not None and other != scan.input.source:
+                raise SourceError(f"{scan.input.location}: graph <{g}> belongs to source "
+                                  f"<{other}>; drop that source first or choose another --graph")
+            if other is None and existing(g):
+                raise SourceError(f"{scan.input.location}: graph <{g}> already exists in the "
+                                  "store and no import wrote it; choose another --graph")
+            owner[g] = scan.input.source
 
 
-# -- the two entry points -------------------------------------------------------
+# -- SHACL ----------------------------------------------------------------------
 
 
-def _context(options: ImportOptions) -> tuple[set[str], Any, Any]:
-    """The ontology's terms, the ontology and (when SHACL is on) the shapes."""
+@dataclass
+class _Checks:
+    """The ontology's terms, and (when SHACL is on) the ontology and shapes graphs."""
+
+    known: set[str]
+    ontology: Any = None
+    shapes: Any = None
+
+
+def _checks(options: ImportOptions) -> _Checks:
     from .bundled import ontology_path, shapes_path
     from .validate import load_rdflib
 
     ontology = load_rdflib(ontology_path())
-    shapes = load_rdflib(options.shapes or shapes_path()) if options.shacl else None
     known = {str(t) for t in ontology.subjects()}
-    return known, ontology, shapes
+    if not options.shacl:
+        return _Checks(known)
+    shapes_file = options.shapes or shapes_path()
+    if not options.shapes and not Path(shapes_file).is_file():
+        raise InputError(f"{shapes_file}: the bundled shapes are missing; give --shapes FILE "
+                         "or --no-shacl")
+    return _Checks(known, ontology, load_rdflib(shapes_file))
 
 
-def _shacl(checked: list[_Checked], context_store: Any, ontology: Any, shapes: Any) -> None:
+TypesOf = Callable[[list[ox.NamedNode]], Iterable[tuple[ox.NamedNode, ox.NamedNode]]]
+
+
+def _types_in(*stores: Any) -> TypesOf:
+    """Look up rdf:type of nodes in stores with ``quads_for_pattern`` (or ``.ox``)."""
+    readers = [getattr(s, "ox", s) for s in stores if s is not None]
+
+    def types_of(nodes: list[ox.NamedNode]) -> Iterator[tuple[ox.NamedNode, ox.NamedNode]]:
+        for node in nodes:
+            for r in readers:
+                for q in r.quads_for_pattern(node, _RDF_TYPE, None, None):
+                    if isinstance(q.object, ox.NamedNode):
+                        yield node, q.object
+    return types_of
+
+
+def _types_by_query(store: Any) -> TypesOf:
+    """Look up rdf:type of nodes with SPARQL (for stores that only answer queries)."""
+    def types_of(nodes: list[ox.NamedNode]) -> Iterator[tuple[ox.NamedNode, ox.NamedNode]]:
+        for i in range(0, len(nodes), 200):
+            values = " ".join(str(n) for n in nodes[i:i + 200])
+            for row in store.query(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} "
+                                   f"GRAPH ?g {{ ?s <{RDF_TYPE}> ?t }} }}"):
+                if isinstance(row["t"], ox.NamedNode):
+                    yield row["s"], row["t"]
+    return types_of
+
+
+def _batches(data: Any, graphs: list[str]) -> Iterator[tuple[list[ox.Quad], set[str]]]:
+    """The input's quads in batches of whole subject descriptions, with their focus nodes.
+
+    A batch holds every statement about its subjects and about the blank nodes
+    they lead to, so that shapes see complete descriptions.
+    """
+    names = [ox.NamedNode(g) for g in graphs]
+    total = 0
+    for g in names:
+        for _ in data.quads_for_pattern(None, None, None, g):
+            total += 1
+            if total > _SHACL_BATCH:
+                break
+    if total <= _SHACL_BATCH:
+        quads = [q for g in names for q in data.quads_for_pattern(None, None, None, g)]
+        yield quads, {_key(q.subject) for q in quads}
+        return
+    subjects: dict[Any, None] = {}
+    for g in names:
+        for q in data.quads_for_pattern(None, None, None, g):
+            subjects[q.subject] = None
+    batch: list[ox.Quad] = []
+    focus: set[str] = set()
+    for s in subjects:
+        focus.add(_key(s))
+        todo, seen = [s], {s}
+        while todo:  # the subject and the blank nodes it leads to, iteratively
+            node = todo.pop()
+            for g in names:
+                for q in data.quads_for_pattern(node, None, None, g):
+                    batch.append(q)
+                    o = q.object
+                    if isinstance(o, ox.BlankNode) and o not in seen:
+                        seen.add(o)
+                        todo.append(o)
+        if len(batch) >= _SHACL_BATCH:
+            yield batch, focus
+            batch, focus = [], set()
+    if batch:
+        yield batch, focus
+
+
+def _key(term: Any) -> str:
+    return str(term.value) if hasattr(term, "value") else str(term)
+
+
+def _shacl(scans: list[_Scan], data: Any, types_of: TypesOf, checks: _Checks,
+           progress: Progress | None) -> None:
     """Raise ValidationError listing every SHACL violation on the inputs' own nodes."""
     from .convert import to_rdflib_graph
     from .validate import shacl_check
 
-    warnings = []
     violations = []
-    for c in checked:
-        assert c.quads is not None
-        data = to_rdflib_graph(c.quads)
-        focus = {q.subject.value for q in c.quads if not isinstance(q.subject, ox.Triple)}
-        rdf_type = ox.NamedNode(RDF_TYPE)
-        referenced = {q.object for q in c.quads if isinstance(q.object, ox.NamedNode)}
-        context = [t for node in referenced
-                   for t in context_store.ox.quads_for_pattern(node, rdf_type, None)]
-        to_rdflib_graph(context, data)
-        for v in shacl_check(data, shapes=shapes, ontology=ontology, focus=focus):
-            located = type(v)(**{**v.to_json(), "location": _where(c.input, _spellings(v.focus))})
-            (violations if v.severity == "Violation" else warnings).append(located)
-            if v.severity != "Violation":
-                c.warnings.append(located.line())
+    for scan in scans:
+        for n, (quads, focus) in enumerate(_batches(data, scan.graphs)):
+            if progress is not None:
+                progress(f"SHACL {scan.input.location}", n, n + 1)
+            graph = to_rdflib_graph(quads)
+            referenced = list({q.object: None for q in quads
+                               if isinstance(q.object, ox.NamedNode)})
+            to_rdflib_graph((ox.Triple(s, _RDF_TYPE, t) for s, t in types_of(referenced)), graph)
+            del quads
+            for v in shacl_check(graph, shapes=checks.shapes, ontology=checks.ontology,
+                                 focus=focus):
+                located = type(v)(**{**v.to_json(),
+                                     "location": _where(scan.input, _spellings(v.focus))})
+                if v.severity == "Violation":
+                    violations.append(located)
+                else:
+                    scan.warnings.append(located.line())
     if violations:
         lines = [v.line() for v in violations]
+        lines += [f"warning: {w}" for scan in scans for w in scan.warnings]
         raise ValidationError(
             f"{len(violations)} SHACL violation{'s' * (len(violations) != 1)}:\n"
             + "\n".join(lines), report=violations)
+
+
+# -- the two entry points -------------------------------------------------------
 
 
 def validate_files(paths: list[str], options: ImportOptions | None = None) -> ImportReport:
@@ -552,15 +837,47 @@ def validate_files(paths: list[str], options: ImportOptions | None = None) -> Im
 
     options = options or ImportOptions()
     inputs = _inputs(paths, options)
-    known, ontology, shapes = _context(options)
-    checked = [_check(i, known_terms=known, keep=options.shacl, progress=options.progress)
-               for i in inputs]
-    if options.shacl:
-        _shacl(checked, Store.memory(), ontology, shapes)
-    results = [SourceResult(c.input.source, c.input.location, "valid", c.statements, c.graphs,
-                            warnings=c.warnings) for c in checked]
-    return ImportReport(results, shacl=options.shacl, dry_run=True,
-                        warnings=[w for r in results for w in r.warnings])
+    try:
+        checks = _checks(options)
+        bundled = Store.memory() if options.shacl else None
+        scans = _stage(inputs, checks, options, context=bundled, records={},
+                       existing=lambda _g: False)
+    finally:
+        for inp in inputs:
+            inp.close()
+    results = [SourceResult(s.input.source, s.input.location, "valid", s.statements, s.graphs,
+                            warnings=s.warnings) for s in scans]
+    return _report(results, options, dry_run=True)
+
+
+def _stage(inputs: list[_Input], checks: _Checks, options: ImportOptions, *, context: Any,
+           records: dict[str, SourceRecord], existing: Callable[[str], bool],
+           keep: bool = False) -> list[_Scan]:
+    """Parse and check inputs without touching the store (validate, dry runs, and
+    stores without atomic transactions). Returns the scans; with ``keep`` (or SHACL
+    on) the quads wait in a scratch store, ``scans[i].staged``."""
+    scratch = ox.Store() if keep or options.shacl else None
+    scans = []
+    for inp in inputs:
+        scan = _Scan(inp)
+        _drain(_quads(inp, scan, known_terms=checks.known, progress=options.progress),
+               scratch.bulk_extend if scratch is not None else None)
+        scans.append(scan)
+    _check_ownership(scans, records, existing)
+    if options.shacl and scratch is not None:
+        types_of = (_types_in(scratch, context) if context is None or hasattr(context, "ox")
+                    else _chain(_types_in(scratch), _types_by_query(context)))
+        _shacl(scans, scratch, types_of, checks, options.progress)
+    for scan in scans:
+        scan.staged = scratch
+    return scans
+
+
+def _chain(*lookups: TypesOf) -> TypesOf:
+    def types_of(nodes: list[ox.NamedNode]) -> Iterator[tuple[ox.NamedNode, ox.NamedNode]]:
+        for lookup in lookups:
+            yield from lookup(nodes)
+    return types_of
 
 
 def import_files(store: Any, paths: list[str], options: ImportOptions | None = None
@@ -568,71 +885,108 @@ def import_files(store: Any, paths: list[str], options: ImportOptions | None = N
     """Import files into ``store``: all of them, or (on any error) none."""
     options = options or ImportOptions()
     inputs = _inputs(paths, options)
+    try:
+        return _import(store, inputs, options)
+    finally:
+        for inp in inputs:
+            inp.close()
+
+
+def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportReport:
     existing = read_sources(store)
-    changed = [i for i in inputs if existing.get(i.source, None) is None
-               or existing[i.source].sha256 != i.sha256]
-    known, ontology, shapes = _context(options)
-    checked = {c.input.source: c for c in (
-        _check(i, known_terms=known, keep=options.shacl, progress=options.progress)
-        for i in changed)}
-    _check_ownership(list(checked.values()), existing)
-    if options.shacl and checked:
-        _shacl(list(checked.values()), store, ontology, shapes)
 
-    def result(inp: _Input, records: dict[str, SourceRecord], removed: int = 0) -> SourceResult:
-        c = checked.get(inp.source)
+    def unchanged(inp: _Input, records: dict[str, SourceRecord]) -> SourceResult | None:
         old = records.get(inp.source)
-        if c is None or (old is not None and old.sha256 == inp.sha256):
-            assert old is not None
-            return SourceResult(inp.source, inp.location, "unchanged", old.statements, old.graphs)
-        status = "replaced" if old is not None else "added"
-        return SourceResult(inp.source, inp.location, status, c.statements, c.graphs,
-                            removed=removed, warnings=c.warnings)
+        if old is None or old.sha256 != inp.sha256:
+            return None
+        return SourceResult(inp.source, inp.location, "unchanged", old.statements, old.graphs)
 
-    if options.dry_run or not checked:
-        return _report([result(i, existing, _old_count(existing, i.source, checked))
-                        for i in inputs], options)
+    if all(unchanged(i, existing) for i in inputs):  # the cheap, common case
+        return _report([r for i in inputs if (r := unchanged(i, existing))], options)
+    checks = _checks(options)
+    graph_exists = _graph_exists(store)
 
-    results = []
+    def result(scan: _Scan, records: dict[str, SourceRecord]) -> SourceResult:
+        old = records.get(scan.input.source)
+        return SourceResult(scan.input.source, scan.input.location,
+                            "replaced" if old else "added", scan.statements, scan.graphs,
+                            removed=old.statements if old else 0, warnings=scan.warnings)
+
+    atomic = getattr(store, "atomic_transactions", False)
+    if options.dry_run or not atomic:
+        changed = [i for i in inputs if not unchanged(i, existing)]
+        staged = _stage(changed, checks, options, context=store, records=existing,
+                        existing=graph_exists, keep=not options.dry_run)
+        by_source = {s.input.source: s for s in staged}
+        if options.dry_run:
+            return _report([unchanged(i, existing) or result(by_source[i.source], existing)
+                            for i in inputs], options)
+
+    results: list[SourceResult] = []
     with store.transaction(wait=options.wait) as writer:
         current = read_sources(writer)  # re-read under the lock
-        _check_ownership(list(checked.values()), current)
+        scans: list[_Scan] = []
         for inp in inputs:
-            c = checked[inp.source] if inp.source in checked else None
-            old = current.get(inp.source)
-            if c is None or (old is not None and old.sha256 == inp.sha256):
-                results.append(result(inp, current))
+            if (same := unchanged(inp, current)) is not None:
+                results.append(same)
                 continue
             started = _now()
-            removed = _remove_source(writer, old) if old is not None else 0
+            old = current.get(inp.source)
+            if old is not None:
+                _remove_source(writer, old)
+            if atomic:
+                scan = _Scan(inp)
+                _drain(_quads(inp, scan, known_terms=checks.known, progress=options.progress),
+                       writer.bulk_extend)
+            else:
+                if inp.source not in by_source:
+                    raise SourceError(f"{inp.location}: another process imported this source "
+                                      "while it was being checked; run the import again")
+                scan = by_source[inp.source]
+                _load_staged(writer, scan)
             if options.progress:
-                options.progress(f"loading {inp.location}", 0, 1)
-            _load(writer, c)
-            writer.extend(_provenance(c, started, _now()))
-            results.append(result(inp, current, removed))
+                options.progress(f"recording {inp.location}", 1, 1)
+            scans.append(scan)
+            results.append(result(scan, current))
+            writer.extend(_provenance(scan, started, _now()))
+        if atomic:
+            before = _graphs_before(store)
+            _check_ownership(scans, current, before.__contains__)
+            if options.shacl and scans:
+                _shacl(scans, writer, _types_in(writer), checks, options.progress)
     return _report(results, options)
 
 
-def _old_count(records: dict[str, SourceRecord], source: str, checked: dict[str, Any]) -> int:
-    """How many statements a changed source's replacement would remove."""
-    return records[source].statements if source in records and source in checked else 0
+def _load_staged(writer: Any, scan: _Scan) -> None:
+    for g in scan.graphs:
+        _drain(scan.staged.quads_for_pattern(None, None, None, ox.NamedNode(g)),
+               writer.bulk_extend)
 
 
-def _report(results: list[SourceResult], options: ImportOptions) -> ImportReport:
-    return ImportReport(results, shacl=options.shacl, dry_run=options.dry_run,
+def _graph_exists(store: Any) -> Callable[[str], bool]:
+    reader = getattr(store, "ox", None)
+    if reader is not None:
+        return lambda g: bool(reader.contains_named_graph(ox.NamedNode(g)))
+
+    def ask(g: str) -> bool:
+        result = store.query(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+        return bool(result)
+    return ask
+
+
+def _graphs_before(store: Any) -> set[str]:
+    """Named graphs in the committed state (what the writer started from)."""
+    reader = getattr(store, "ox", None)
+    if reader is None:
+        return set()
+    return {g.value for g in reader.named_graphs() if isinstance(g, ox.NamedNode)}
+
+
+def _report(results: list[SourceResult], options: ImportOptions, *,
+            dry_run: bool | None = None) -> ImportReport:
+    return ImportReport(results, shacl=options.shacl,
+                        dry_run=options.dry_run if dry_run is None else dry_run,
                         warnings=[w for r in results for w in r.warnings])
-
-
-def _check_ownership(checked: list[_Checked], records: dict[str, SourceRecord]) -> None:
-    owner = {g: rec.source for rec in records.values() for g in rec.graphs}
-    for c in checked:
-        for g in c.graphs:
-            other = owner.get(g)
-            if other is not None and other != c.input.source:
-                raise SourceError(f"{c.input.location}: graph <{g}> belongs to source "
-                                  f"<{other}>; drop that source first or choose another --graph")
-        for g in c.graphs:
-            owner[g] = c.input.source
 
 
 def drop_source(store: Any, source: str, *, wait: float = 0.0) -> SourceRecord:
@@ -653,4 +1007,3 @@ def drop_source(store: Any, source: str, *, wait: float = 0.0) -> SourceRecord:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
