@@ -1,0 +1,135 @@
+"""The HTML explorer: one self-contained, offline page drawing the graph with vis-network.
+
+``view(store)`` returns a :class:`View`: ``.html`` is the page (every script
+and style inlined, zero network requests, works from ``file://``), ``.save(path)``
+writes it atomically, ``.summary()`` says what was drawn and left out, and in
+Jupyter the view displays itself inline (an ``<iframe srcdoc>``).
+
+Big graphs are laid out in Python (igraph when installed) and drawn with physics
+off and level of detail; see :mod:`cartgraph.viz.layout` and explorer.js.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import CartgraphError
+
+__all__ = ["View", "view"]
+
+#: Up to this many nodes, physics runs until the layout is stable, then stops.
+PHYSICS_NODES = 300
+#: Above this many nodes (or edges), level of detail: edges as one canvas layer,
+#: labels only when zoomed in.
+LOD_NODES = 1000
+LOD_EDGES = 3000
+
+
+class View:
+    """A generated page; see the module docstring."""
+
+    def __init__(self, html_text: str, info: dict[str, Any]) -> None:
+        self.html = html_text
+        self.info = info
+        self.path: Path | None = None
+
+    @property
+    def nodes(self) -> int:
+        return int(self.info["nodes"])
+
+    @property
+    def edges(self) -> int:
+        return int(self.info["edges"])
+
+    @property
+    def left_out(self) -> int:
+        return int(self.info["left_out"])
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` atomically (a temporary file renamed over it)."""
+        target = Path(path)
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                       dir=target.parent if str(target.parent) else ".")
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(self.html)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            tmp = None
+        except OSError as exc:
+            raise CartgraphError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+        self.path = target
+        return target
+
+    def summary(self) -> str:
+        """One line: ``wrote N nodes, M edges to FILE; K nodes left out (--max-nodes)``."""
+        where = f"wrote {self.nodes} nodes, {self.edges} edges to {self.path}" if self.path \
+            else f"view of {self.nodes} nodes, {self.edges} edges"
+        if self.left_out:
+            where += f"; {self.left_out} nodes left out (--max-nodes)"
+        return where
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+                'sandbox="allow-scripts allow-downloads allow-popups" '
+                'style="width:100%;height:640px;border:1px solid #ddd" '
+                'title="cartgraph network view"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"<View {self.summary()}>"
+
+
+def _status(summary: dict[str, Any]) -> str:
+    text = f"{summary['nodes']} nodes, {summary['edges']} edges"
+    if summary["focus"]:
+        from ..namespaces import curie
+
+        text += f" around {curie(summary['focus'])}"
+    if summary["query"]:
+        text += " from a query"
+    if summary["left_out"]:
+        text += (f"; {summary['left_out']} of {summary['total']} nodes left out "
+                 f"(--max-nodes {summary['max_nodes']})")
+    return text
+
+
+def view(store: Any, *, focus: str | None = None, depth: int = 2, query: str | None = None,
+         max_nodes: int = 2000, literals: bool = False, title: str = "cartgraph") -> View:
+    """Build the explorer page for ``store``.
+
+    ``focus`` (IRI or CURIE) draws its neighbourhood up to ``depth`` hops;
+    ``query`` (SPARQL text of a CONSTRUCT or a ``SELECT ?s ?p ?o``) draws its
+    result; otherwise the whole data. At most ``max_nodes`` nodes are drawn
+    (highest degree first, or nearest the focus first); the page and
+    :meth:`View.summary` say how many were left out. ``literals=True`` draws
+    literal values as nodes instead of listing them in the details panel.
+    """
+    from . import data as d
+    from . import layout, page
+
+    if max_nodes < 1:
+        raise CartgraphError("max_nodes must be at least 1")
+    collected = d.collect(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
+                          literals=literals)
+    drawn = len(collected.drawn)
+    index = {n: i for i, n in enumerate(collected.drawn)}
+    links = [(index[s], index[o]) for s, _p, o, _g in collected.edges
+             if s in index and o in index]
+    mode = "small" if drawn <= PHYSICS_NODES else \
+        "lod" if drawn > LOD_NODES or len(links) > LOD_EDGES else "full"
+    draft = d.payload(collected, mode=mode, max_nodes=max_nodes)
+    nodes = draft["nodes"]
+    spacing = 60.0 if mode == "lod" else 110.0
+    placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
+    for node, (x, y) in zip(nodes, placed, strict=False):
+        node[3], node[4] = x, y
+    summary = draft["summary"]
+    return View(page.render(draft, title=title, status=_status(summary)), summary)

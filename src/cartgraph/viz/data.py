@@ -1,0 +1,299 @@
+"""What the view draws: choose the nodes, describe them, and pack it all as JSON data.
+
+Three ways to choose (see :func:`collect`): the whole data (highest degree
+first), the neighbourhood of ``focus`` (breadth-first order), or the triples of
+a CONSTRUCT or ``SELECT ?s ?p ?o`` query. Either way the view leaves out the
+provenance graph and, except for a query, the schema (graphs that declare an
+ontology or shapes, and things typed as classes, properties or shapes).
+External IRIs that say nothing themselves (``owl:sameAs <https://ror.org/...>``)
+and literal values are shown in the details panel, not as nodes, unless
+``literals=True``.
+
+Besides the drawn nodes the page carries a *reserve*: up to ``reserve`` nodes
+one hop beyond them, hidden, so that a double-click can expand a node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from .. import analytics as an
+from ..errors import QueryError
+from ..namespaces import PREFIXES, RDF_TYPE, RESOURCE
+
+__all__ = ["Collected", "collect", "payload"]
+
+#: Okabe-Ito and Paul Tol colours, for classes the ontology gives no colour.
+PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+           "#44AA99", "#882255", "#117733", "#999933", "#AA4499", "#332288", "#88CCEE"]
+SHAPES = {"dot", "box", "diamond", "star", "triangle", "triangleDown", "square", "ellipse",
+          "hexagon", "circle", "database", "text"}
+NO_CLASS = "(no class)"
+
+
+@dataclass
+class Collected:
+    """The chosen nodes, their statements and the edges between them."""
+
+    drawn: list[str]
+    reserve: list[str]
+    left_out: int
+    total: int
+    statements: dict[str, list[tuple[Any, Any, str]]]  # node -> [(p, o, graph)]
+    edges: list[tuple[str, str, str, str]]  # (s, p, o, graph) among drawn + reserve
+    vocab: an.Vocabulary
+    focus: str | None = None
+    query: bool = False
+    literal_nodes: dict[str, Any] = field(default_factory=dict)
+
+
+def _degrees(edges: list[tuple[str, str, str, str]], nodes: set[str]) -> dict[str, int]:
+    degree = dict.fromkeys(nodes, 0)
+    for s, _p, o, _g in edges:
+        if s in degree and o in degree and s != o:
+            degree[s] += 1
+            degree[o] += 1
+    return degree
+
+
+def _by_degree(degree: dict[str, int]) -> list[str]:
+    return sorted(degree, key=lambda n: (-degree[n], n))
+
+
+def _reserve(chosen: list[str], candidates: set[str], edges: list[tuple[str, str, str, str]],
+             limit: int) -> list[str]:
+    """Nodes one hop beyond ``chosen`` (among ``candidates``), at most ``limit``."""
+    inside = set(chosen)
+    found: dict[str, None] = {}
+    for s, _p, o, _g in sorted(edges):
+        for a, b in ((s, o), (o, s)):
+            if a in inside and b in candidates and b not in inside:
+                found[b] = None
+    return sorted(found)[:limit]
+
+
+def _scan_all(reader: an.Reader, literals: bool) -> tuple[set[str], list[tuple[str, str, str, str]]]:
+    """The data's nodes and edges, schema things and bare external IRIs left out."""
+    subjects: set[str] = set()
+    schema: set[str] = set()
+    edges = []
+    for s, p, o, g in reader.all():
+        sk = an.key(s)
+        subjects.add(sk)
+        if p.value == RDF_TYPE:
+            if an.key(o) in an.SCHEMA_TYPES:
+                schema.add(sk)
+        elif an.is_edge(p, o):
+            edges.append((sk, p.value, an.key(o), an.key(g)))
+    nodes = subjects - schema
+    keep = [e for e in edges if e[0] in nodes and e[2] not in schema
+            and (literals or e[2] in subjects or e[2].startswith(RESOURCE))]
+    nodes.update(e[2] for e in keep)
+    return nodes, keep
+
+
+def _describe(store: Any, nodes: list[str]) -> dict[str, list[tuple[Any, Any, str]]]:
+    found: dict[str, list[tuple[Any, Any, str]]] = {n: [] for n in nodes}
+    for s, p, o, g in an.Reader(store).about(nodes):
+        found[an.key(s)].append((p, o, an.key(g)))
+    return found
+
+
+def _query_triples(store: Any, text: str) -> list[tuple[Any, Any, Any]]:
+    result = store.query(text, source="--query")
+    if isinstance(result, ox.QuerySolutions):
+        names = {v.value for v in result.variables}
+        if not {"s", "p", "o"} <= names:
+            raise QueryError("--query: a SELECT for the view must return ?s ?p ?o "
+                             f"(it returns {', '.join('?' + n for n in sorted(names)) or 'nothing'})")
+        rows = [(r["s"], r["p"], r["o"]) for r in result]
+        return [t for t in rows if t[0] is not None and t[1] is not None and t[2] is not None
+                and not isinstance(t[0], ox.Literal) and isinstance(t[1], ox.NamedNode)]
+    if isinstance(result, ox.QueryBoolean):
+        raise QueryError("--query: an ASK query has no graph to draw (use CONSTRUCT, or "
+                         "SELECT ?s ?p ?o)")
+    try:
+        return [(t.subject, t.predicate, t.object) for t in result]
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"--query: {exc}") from None
+
+
+def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str | None = None,
+            max_nodes: int = 2000, literals: bool = False, reserve: int = 500) -> Collected:
+    """Choose what to draw (see the module docstring)."""
+    vocab = an.Vocabulary(store)
+    extra: dict[str, list[tuple[Any, Any, str]]] = {}
+    focus_iri = None
+    if query is not None:
+        triples = _query_triples(store, query)
+        edges = []
+        nodes: set[str] = set()
+        for s, p, o in triples:
+            sk = an.key(s)
+            nodes.add(sk)
+            if an.is_edge(p, o):
+                nodes.add(an.key(o))
+                edges.append((sk, p.value, an.key(o), ""))
+            else:
+                extra.setdefault(sk, []).append((p, o, ""))
+        order = _by_degree(_degrees(edges, nodes))
+        drawn = order[:max_nodes]
+        spare = _reserve(drawn, nodes, edges, reserve)
+    elif focus is not None:
+        focus_iri = an.resolve(store, focus)
+        reader = an.Reader(store, exclude=an.schema_graphs(store))
+        found = an.walk(store, focus_iri, depth, reader=reader)
+        order = sorted(found, key=lambda n: (found[n][0], n))
+        drawn = order[:max_nodes]
+        farthest = found[drawn[-1]][0]
+        last = [n for n in drawn if found[n][0] == farthest]
+        beyond = set(an.expand_level(reader, last)) if len(drawn) == len(order) else set()
+        spare = sorted((set(order[max_nodes:]) | beyond) - set(drawn))[:reserve]
+        nodes = set(order)
+        edges = []
+    else:
+        reader = an.Reader(store, exclude=an.schema_graphs(store))
+        nodes, edges = _scan_all(reader, literals)
+        order = _by_degree(_degrees(edges, nodes))
+        drawn = order[:max_nodes]
+        spare = _reserve(drawn, nodes, edges, reserve)
+    statements = _describe(store, drawn + spare)
+    for node, more in extra.items():
+        if node in statements:
+            known = {(p, o) for p, o, _g in statements[node]}
+            statements[node] += [x for x in more if (x[0], x[1]) not in known]
+    if query is None:
+        drawn, spare = _drop_schema_and_bare(drawn, spare, statements, focus_iri, literals)
+        schema = an.schema_graphs(store)
+        inside = set(drawn) | set(spare)
+        edges = [(s, p.value, an.key(o), g) for s in inside for p, o, g in statements[s]
+                 if g not in schema and an.is_edge(p, o) and an.key(o) in inside]
+    else:
+        inside = set(drawn) | set(spare)
+        edges = [e for e in edges if e[0] in inside and e[2] in inside]
+    collected = Collected(drawn, spare, max(0, len(order) - max_nodes), len(order), statements,
+                          sorted(set(edges)), vocab, focus=focus_iri, query=query is not None)
+    if literals:
+        _literal_nodes(collected)
+    return collected
+
+
+def _drop_schema_and_bare(drawn: list[str], spare: list[str],
+                          statements: dict[str, list[tuple[Any, Any, str]]],
+                          focus: str | None, literals: bool) -> tuple[list[str], list[str]]:
+    def keep(node: str) -> bool:
+        if node == focus:
+            return True
+        said = statements.get(node, [])
+        if any(p.value == RDF_TYPE and an.key(o) in an.SCHEMA_TYPES for p, o, _g in said):
+            return False
+        return bool(said) or literals or node.startswith(RESOURCE)
+
+    return [n for n in drawn if keep(n)], [n for n in spare if keep(n)]
+
+
+def _literal_nodes(c: Collected) -> None:
+    """With ``literals=True``: every literal value of a drawn node becomes a node."""
+    for node in c.drawn:
+        for p, o, g in c.statements.get(node, []):
+            if isinstance(o, ox.Literal) and p.value not in an.LABEL_PREDICATES:
+                name = str(o)
+                c.literal_nodes[name] = o
+                c.edges.append((node, p.value, name, g))
+    c.drawn += sorted(set(c.literal_nodes) - set(c.drawn))
+
+
+# -- packing for the page ------------------------------------------------------------
+
+
+class _Table:
+    """Strings numbered in order of first use."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        if value not in self.index:
+            self.index[value] = len(self.index)
+        return self.index[value]
+
+    def items(self) -> list[str]:
+        return list(self.index)
+
+
+def _value(o: Any, nodes: dict[str, int]) -> list[Any]:
+    """A statement's object for the details panel: [kind, value, extra]."""
+    if isinstance(o, ox.Literal):
+        extra = f"@{o.language}" if o.language else an.short(o.datatype.value)
+        return ["l", o.value, "" if extra == "xsd:string" else extra]
+    name = an.key(o)
+    if name in nodes:
+        return ["n", nodes[name], ""]
+    return ["b" if isinstance(o, ox.BlankNode) else "i", name, ""]
+
+
+def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
+    """The JSON data the page reads: nodes, edges, classes, details, what was left out.
+
+    Nodes are ``[id, label, class index, x, y, reserve]``, with x and y None
+    (the caller lays out the drawn nodes); edges ``[from, to, predicate, graph]``.
+    """
+    vocab = c.vocab
+    everyone = c.drawn + c.reserve
+    index = {n: i for i, n in enumerate(everyone)}
+    types = {n: {an.key(o) for p, o, _g in c.statements.get(n, [])
+                 if p.value == RDF_TYPE and not isinstance(o, ox.Literal)} for n in everyone}
+    labels = an.Labels()
+    for n in everyone:
+        for p, o, _g in c.statements.get(n, []):
+            labels.offer(n, p.value, o)
+    main = {n: vocab.main_class(types[n]) for n in everyone}
+    used = sorted({m for m in main.values() if m is not None})
+    vocab.learn(used)
+    class_index = {iri: i for i, iri in enumerate(used)}
+    classes = []
+    for i, iri in enumerate(used):
+        info = vocab.classes.get(iri)
+        shape = info.shape if info and info.shape in SHAPES else "dot"
+        color = info.color if info and info.color else PALETTE[i % len(PALETTE)]
+        classes.append({"iri": iri, "label": vocab.class_label(iri), "color": color,
+                        "shape": shape})
+    if any(main[n] is None for n in everyone):
+        classes.append({"iri": "", "label": NO_CLASS, "color": "#BBBBBB", "shape": "dot"})
+    none = len(classes) - 1
+    graphs, preds = _Table(), _Table()
+    nodes = []
+    for i, n in enumerate(everyone):
+        literal = c.literal_nodes.get(n)
+        label = literal.value if literal is not None else labels.get(n)
+        cls = class_index.get(main[n], none) if main[n] is not None else none
+        nodes.append([n, label, cls, None, None, 0 if i < len(c.drawn) else 1])
+    edges = [[index[s], index[o], preds(p), graphs(g)] for s, p, o, g in c.edges
+             if s in index and o in index]
+    details = []
+    for n in everyone:
+        merged: dict[tuple[int, str, Any, str], list[int]] = {}
+        for p, o, g in c.statements.get(n, []):
+            kind, value, extra = _value(o, index)
+            merged.setdefault((preds(p.value), kind, value, extra), []).append(graphs(g))
+        details.append([[p, k, v, e, sorted(set(gs))] for (p, k, v, e), gs in merged.items()])
+    predicates = preds.items()
+    vocab.learn(predicates)
+    drawn_edges = sum(1 for e in edges if e[0] < len(c.drawn) and e[1] < len(c.drawn))
+    return {
+        "version": 1,
+        "mode": mode,
+        "prefixes": PREFIXES,
+        "classes": classes,
+        "predicates": [{"iri": p, "label": vocab.label(p)} for p in predicates],
+        "graphs": graphs.items(),
+        "nodes": nodes,
+        "edges": edges,
+        "details": details,
+        "summary": {"nodes": len(c.drawn), "edges": drawn_edges, "left_out": c.left_out,
+                    "total": c.total, "reserve": len(c.reserve), "max_nodes": max_nodes,
+                    "focus": c.focus, "query": c.query},
+    }
