@@ -134,8 +134,9 @@ class Labels:
 class Reader:
     """Reads quads from a local Store (pyoxigraph patterns) or a remote one (SPARQL).
 
-    Quads come as pyoxigraph terms ``(s, p, o, g)``; the provenance graph and
-    the graphs in ``exclude`` are skipped, and ``graph`` limits reading to one.
+    Yields ``pyoxigraph.Quad`` objects (they unpack as ``s, p, o, g``); the
+    provenance graph and the graphs in ``exclude`` are skipped, and ``graph``
+    limits reading to one graph.
     """
 
     def __init__(self, store: Any, *, graph: str | None = None,
@@ -144,16 +145,18 @@ class Reader:
         self.graph = graph
         self.exclude = {PROVENANCE_GRAPH, *exclude} - ({graph} if graph else set())
         self.local = hasattr(store, "ox")
-
-    def _keep(self, g: Any) -> bool:
-        name = key(g)
-        return name == self.graph if self.graph is not None else name not in self.exclude
+        self._graph_term = ox.NamedNode(graph) if graph is not None else None
+        self._skip = {ox.NamedNode(g) for g in self.exclude}
 
     def _local(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
-        g = ox.NamedNode(self.graph) if self.graph is not None else None
-        for q in self.store.ox.quads_for_pattern(s, p, o, g):
-            if self._keep(q.graph_name):
-                yield q.subject, q.predicate, q.object, q.graph_name
+        g, skip = self._graph_term, self._skip
+        quads = self.store.ox.quads_for_pattern(s, p, o, g)
+        if g is not None:
+            yield from quads
+            return
+        for q in quads:
+            if q.graph_name not in skip:
+                yield q
 
     def _filter(self) -> str:
         if self.graph is not None:
@@ -164,7 +167,7 @@ class Reader:
         text = (f"SELECT ?s ?p ?o ?g WHERE {{ {values} GRAPH ?g {{ {pattern} }} "
                 f"{self._filter()} }}")
         for row in self.store.query(text):
-            yield row["s"], row["p"], row["o"], row["g"]
+            yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
 
     def all(self) -> Iterator[Any]:
         """Every quad."""

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from .. import analytics as an
 from ..errors import QueryError
-from ..namespaces import PREFIXES, RDF_TYPE, RESOURCE
+from ..namespaces import PREFIXES, PROVENANCE_GRAPH, RDF_TYPE, RESOURCE
 
 __all__ = ["Collected", "collect", "payload"]
 
@@ -67,38 +67,63 @@ def _reserve(chosen: list[str], candidates: set[str], edges: list[tuple[str, str
              limit: int) -> list[str]:
     """Nodes one hop beyond ``chosen`` (among ``candidates``), at most ``limit``."""
     inside = set(chosen)
-    found: dict[str, None] = {}
-    for s, _p, o, _g in sorted(edges):
-        for a, b in ((s, o), (o, s)):
-            if a in inside and b in candidates and b not in inside:
-                found[b] = None
+    found = set()
+    for s, _p, o, _g in edges:
+        if s in inside:
+            if o not in inside and o in candidates:
+                found.add(o)
+        elif o in inside and s in candidates:
+            found.add(s)
     return sorted(found)[:limit]
 
 
-def _scan_all(reader: an.Reader, literals: bool) -> tuple[set[str], list[tuple[str, str, str, str]]]:
+def _scan_all(reader: an.Reader,
+              literals: bool) -> tuple[set[str], list[tuple[str, str, str, str]]]:
     """The data's nodes and edges, schema things and bare external IRIs left out."""
-    subjects: set[str] = set()
-    schema: set[str] = set()
+    literal, named = ox.Literal, ox.NamedNode
+    rdf_type = named(RDF_TYPE)
+    schema_types = {named(t) for t in an.SCHEMA_TYPES}
+    subjects: set[Any] = set()
+    schema: set[Any] = set()
+    found = []
+    for s, p, o, _g in reader.all():
+        subjects.add(s)
+        if p == rdf_type:
+            if o in schema_types:
+                schema.add(s)
+        elif type(o) is not literal:
+            found.append((s, o))
+    resource = RESOURCE
+    nodes = {an.key(n) for n in subjects - schema}
     edges = []
-    for s, p, o, g in reader.all():
-        sk = an.key(s)
-        subjects.add(sk)
-        if p.value == RDF_TYPE:
-            if an.key(o) in an.SCHEMA_TYPES:
-                schema.add(sk)
-        elif an.is_edge(p, o):
-            edges.append((sk, p.value, an.key(o), an.key(g)))
-    nodes = subjects - schema
-    keep = [e for e in edges if e[0] in nodes and e[2] not in schema
-            and (literals or e[2] in subjects or e[2].startswith(RESOURCE))]
-    nodes.update(e[2] for e in keep)
-    return nodes, keep
+    for s, o in found:
+        if s in schema or o in schema:
+            continue
+        ok = an.key(o)
+        if literals or o in subjects or ok.startswith(resource):
+            edges.append((an.key(s), "", ok, ""))
+            nodes.add(ok)
+    return nodes, edges
 
 
 def _describe(store: Any, nodes: list[str]) -> dict[str, list[tuple[Any, Any, str]]]:
+    """Every statement about each node (subject), with its graph; provenance left out."""
     found: dict[str, list[tuple[Any, Any, str]]] = {n: [] for n in nodes}
-    for s, p, o, g in an.Reader(store).about(nodes):
-        found[an.key(s)].append((p, o, an.key(g)))
+    graphs: dict[Any, str] = {}
+    if not hasattr(store, "ox"):
+        for s, p, o, g in an.Reader(store).about(nodes):
+            found[an.key(s)].append((p, o, an.key(g)))
+        return found
+    skip = ox.NamedNode(PROVENANCE_GRAPH)
+    pattern = store.ox.quads_for_pattern
+    for n in nodes:
+        into = found[n].append
+        for _s, p, o, g in pattern(an.term(n), None, None, None):
+            if g != skip:
+                name = graphs.get(g)
+                if name is None:
+                    name = graphs[g] = an.key(g)
+                into((p, o, name))
     return found
 
 
@@ -107,8 +132,9 @@ def _query_triples(store: Any, text: str) -> list[tuple[Any, Any, Any]]:
     if isinstance(result, ox.QuerySolutions):
         names = {v.value for v in result.variables}
         if not {"s", "p", "o"} <= names:
-            raise QueryError("--query: a SELECT for the view must return ?s ?p ?o "
-                             f"(it returns {', '.join('?' + n for n in sorted(names)) or 'nothing'})")
+            given = ", ".join("?" + n for n in sorted(names)) or "nothing"
+            raise QueryError(f"--query: a SELECT for the view must return ?s ?p ?o (it returns "
+                             f"{given})")
         rows = [(r["s"], r["p"], r["o"]) for r in result]
         return [t for t in rows if t[0] is not None and t[1] is not None and t[2] is not None
                 and not isinstance(t[0], ox.Literal) and isinstance(t[1], ox.NamedNode)]
@@ -126,6 +152,7 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
     """Choose what to draw (see the module docstring)."""
     vocab = an.Vocabulary(store)
     extra: dict[str, list[tuple[Any, Any, str]]] = {}
+    known: dict[str, list[tuple[Any, Any, str]]] = {}
     focus_iri = None
     if query is not None:
         triples = _query_triples(store, query)
@@ -146,12 +173,15 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
         focus_iri = an.resolve(store, focus)
         reader = an.Reader(store, exclude=an.schema_graphs(store))
         found = an.walk(store, focus_iri, depth, reader=reader)
-        order = sorted(found, key=lambda n: (found[n][0], n))
+        known = _describe(store, list(found))
+        order = sorted(_drop_schema_and_bare(list(found), [], known, focus_iri, literals)[0],
+                       key=lambda n: (found[n][0], n))
         drawn = order[:max_nodes]
         farthest = found[drawn[-1]][0]
         last = [n for n in drawn if found[n][0] == farthest]
-        beyond = set(an.expand_level(reader, last)) if len(drawn) == len(order) else set()
-        spare = sorted((set(order[max_nodes:]) | beyond) - set(drawn))[:reserve]
+        beyond = set(an.expand_level(reader, last)) - set(found) if len(drawn) == len(order) \
+            else set()
+        spare = sorted(set(order[max_nodes:]) | beyond)[:reserve]
         nodes = set(order)
         edges = []
     else:
@@ -160,7 +190,8 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
         order = _by_degree(_degrees(edges, nodes))
         drawn = order[:max_nodes]
         spare = _reserve(drawn, nodes, edges, reserve)
-    statements = _describe(store, drawn + spare)
+    statements = _describe(store, drawn + spare) if focus is None or query is not None else \
+        {**known, **_describe(store, [n for n in spare if n not in known])}
     for node, more in extra.items():
         if node in statements:
             known = {(p, o) for p, o, _g in statements[node]}
@@ -169,8 +200,14 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
         drawn, spare = _drop_schema_and_bare(drawn, spare, statements, focus_iri, literals)
         schema = an.schema_graphs(store)
         inside = set(drawn) | set(spare)
-        edges = [(s, p.value, an.key(o), g) for s in inside for p, o, g in statements[s]
-                 if g not in schema and an.is_edge(p, o) and an.key(o) in inside]
+        literal, rdf_type = ox.Literal, ox.NamedNode(RDF_TYPE)
+        edges = []
+        for s in inside:
+            for p, o, g in statements[s]:
+                if type(o) is not literal and p != rdf_type and g not in schema:
+                    ok = an.key(o)
+                    if ok in inside:
+                        edges.append((s, p.value, ok, g))
     else:
         inside = set(drawn) | set(spare)
         edges = [e for e in edges if e[0] in inside and e[2] in inside]
@@ -224,15 +261,20 @@ class _Table:
         return list(self.index)
 
 
-def _value(o: Any, nodes: dict[str, int]) -> list[Any]:
-    """A statement's object for the details panel: [kind, value, extra]."""
-    if isinstance(o, ox.Literal):
-        extra = f"@{o.language}" if o.language else an.short(o.datatype.value)
-        return ["l", o.value, "" if extra == "xsd:string" else extra]
+def _value(o: Any, nodes: dict[str, int], datatypes: dict[Any, str]) -> tuple[str, Any, str]:
+    """A statement's object for the details panel: (kind, value, extra)."""
+    if type(o) is ox.Literal:
+        if o.language:
+            return "l", o.value, f"@{o.language}"
+        dt = o.datatype
+        extra = datatypes.get(dt)
+        if extra is None:
+            extra = datatypes[dt] = "" if dt.value.endswith("#string") else an.short(dt.value)
+        return "l", o.value, extra
     name = an.key(o)
     if name in nodes:
-        return ["n", nodes[name], ""]
-    return ["b" if isinstance(o, ox.BlankNode) else "i", name, ""]
+        return "n", nodes[name], ""
+    return "b" if isinstance(o, ox.BlankNode) else "i", name, ""
 
 
 def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
@@ -274,12 +316,16 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
     edges = [[index[s], index[o], preds(p), graphs(g)] for s, p, o, g in c.edges
              if s in index and o in index]
     details = []
+    datatypes: dict[Any, str] = {}
     for n in everyone:
         merged: dict[tuple[int, str, Any, str], list[int]] = {}
         for p, o, g in c.statements.get(n, []):
-            kind, value, extra = _value(o, index)
-            merged.setdefault((preds(p.value), kind, value, extra), []).append(graphs(g))
-        details.append([[p, k, v, e, sorted(set(gs))] for (p, k, v, e), gs in merged.items()])
+            kind, value, extra = _value(o, index, datatypes)
+            gi = graphs(g)
+            entry = merged.setdefault((preds(p.value), kind, value, extra), [])
+            if gi not in entry:
+                entry.append(gi)
+        details.append([[p, k, v, e, gs] for (p, k, v, e), gs in merged.items()])
     predicates = preds.items()
     vocab.learn(predicates)
     drawn_edges = sum(1 for e in edges if e[0] < len(c.drawn) and e[1] < len(c.drawn))

@@ -1,0 +1,203 @@
+"""The HTML explorer as a file: self-contained, safe data, CSP, caps, focus, queries."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+
+import pyoxigraph as ox
+import pytest
+
+from cartgraph import Store
+from cartgraph.errors import CartgraphError, InputError, QueryError
+from cartgraph.namespaces import RESOURCE, VOCAB
+from cartgraph.viz import View, view
+
+EVIL = "</script><img src=x onerror=alert(1)> \u2028\u2029 & <!-- done"
+
+
+def _data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="cartgraph-data">(.*?)</script>', page,
+                  re.S)
+    assert m, "no data block"
+    return json.loads(m.group(1))
+
+
+def _scripts(page: str) -> list[str]:
+    return re.findall(r"<script>(.*?)</script>", page, re.S)
+
+
+@pytest.fixture(scope="module")
+def page(bundled_store: Store) -> str:
+    return view(bundled_store).html
+
+
+def test_no_remote_urls_in_src_or_href(page):
+    tags = re.findall(r"<(script|link|img|iframe|a)\b[^>]*>", page, re.I)
+    assert tags
+    attrs = re.findall(
+        r"<(?:script|link|img|iframe|a)\b[^>]*\b(?:src|href)\s*=\s*[\"']?([^\"' >]*)", page, re.I)
+    assert all(not a.lower().startswith(("http:", "https:", "//")) for a in attrs), attrs
+    assert "sourceMappingURL" not in page
+
+
+def test_scripts_are_inlined_and_hashed_in_the_csp(page):
+    attr = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', page)[1]
+    csp = html.unescape(attr)
+    assert "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
+    assert "img-src data: blob:" in csp and "http" not in csp
+    scripts = _scripts(page)
+    assert len(scripts) == 2 and "vis-network" in scripts[0]
+    hashes = set(re.findall(r"'sha256-([^']+)'", csp))
+    assert hashes == {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+                      for s in scripts}
+
+
+def test_the_page_has_legend_search_and_the_data(page):
+    assert 'id="legend"' in page and '<input type="search"' in page
+    data = _data(page)
+    labels = {n[1] for n in data["nodes"]}
+    assert "University Hospital Erlangen" in labels
+    classes = {c["iri"]: c for c in data["classes"]}
+    assert classes[VOCAB + "Hospital"]["color"] == "#0072B2"
+    assert classes[VOCAB + "Hospital"]["shape"] == "box"
+    assert not any(n[0].startswith(VOCAB) for n in data["nodes"]), "the ontology is not drawn"
+    assert "https://w3id.org/cartgraph/graph/provenance" not in data["graphs"]
+
+
+def test_literals_are_details_not_nodes(page):
+    data = _data(page)
+    ids = [n[0] for n in data["nodes"]]
+    uker = ids.index(RESOURCE + "uker")
+    values = {d[2] for d in data["details"][uker] if d[1] == "l"}
+    assert "UKER" in values and not any(i.startswith('"') for i in ids)
+    links = {d[2] for d in data["details"][uker] if d[1] == "i"}
+    assert "https://ror.org/0030f2a11" in links and "https://ror.org/0030f2a11" not in ids
+
+
+def _evil_store() -> Store:
+    store = Store.memory()
+    g = ox.NamedNode("https://example.org/evil")
+    node = ox.NamedNode(RESOURCE + "evil")
+    store.ox.add(ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                         ox.NamedNode(VOCAB + "Hospital"), g))
+    store.ox.add(ox.Quad(node, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                         ox.Literal(EVIL), g))
+    store.ox.add(ox.Quad(node, ox.NamedNode(VOCAB + "partOf"), ox.NamedNode(RESOURCE + "uker"), g))
+    return store
+
+
+def test_data_round_trips_script_like_labels_safely():
+    page = view(_evil_store()).html
+    block = re.search(r'id="cartgraph-data">(.*?)</script>', page, re.S)[1]
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in block
+    assert "\\u003c/script\\u003e" in block
+    assert page.count("</script>") == 3
+    data = _data(page)
+    assert EVIL in {n[1] for n in data["nodes"]}
+
+
+def test_title_is_autoescaped(bundled_store):
+    page = view(bundled_store, focus="cgr:uker", depth=1, title="<b>x</b>").html
+    assert "<title>&lt;b&gt;x&lt;/b&gt;</title>" in page
+
+
+def test_max_nodes_caps_and_reports(bundled_store, tmp_path):
+    full = view(bundled_store)
+    capped = view(bundled_store, max_nodes=10)
+    assert capped.nodes == 10 and capped.left_out == full.nodes - 10
+    data = _data(capped.html)
+    assert sum(1 for n in data["nodes"] if not n[5]) == 10
+    assert data["summary"]["left_out"] == full.nodes - 10
+    assert f"{full.nodes - 10} of {full.nodes} nodes left out (--max-nodes 10)" in capped.html
+    target = capped.save(tmp_path / "v.html")
+    assert capped.summary() == (f"wrote 10 nodes, {capped.edges} edges to {target}; "
+                                f"{full.nodes - 10} nodes left out (--max-nodes)")
+    assert full.summary().startswith(f"view of {full.nodes} nodes") and "left out" not in \
+        full.summary()
+    degrees = {}
+    for n in data["nodes"]:
+        degrees[n[0]] = 0
+    assert RESOURCE + "seed-article" in degrees, "highest degree first"
+
+
+def test_focus_draws_the_neighbourhood(bundled_store):
+    v = view(bundled_store, focus="cgr:uker", depth=1)
+    drawn = {n[0] for n in _data(v.html)["nodes"] if not n[5]}
+    assert RESOURCE + "uker" in drawn and RESOURCE + "erlangen" in drawn
+    assert RESOURCE + "bavaria" not in drawn
+    reserve = {n[0] for n in _data(v.html)["nodes"] if n[5]}
+    assert RESOURCE + "bavaria" in reserve, "one hop more is kept for expanding"
+    assert "around cgr:uker" in v.html
+    with pytest.raises(InputError, match="no such entity"):
+        view(bundled_store, focus="cgr:nowhere")
+
+
+def test_focus_with_cap_keeps_the_nearest(bundled_store):
+    v = view(bundled_store, focus="cgr:uker", depth=2, max_nodes=3)
+    drawn = [n[0] for n in _data(v.html)["nodes"] if not n[5]]
+    assert drawn[0] == RESOURCE + "uker" and len(drawn) == 3 and v.left_out > 0
+
+
+@pytest.mark.parametrize("text", [
+    "CONSTRUCT { ?s cg:treatedAt ?o . ?s rdfs:label ?l } "
+    "WHERE { ?s cg:treatedAt ?o ; rdfs:label ?l }",
+    "SELECT ?s ?p ?o WHERE { ?s cg:treatedAt ?o BIND(cg:treatedAt AS ?p) }",
+])
+def test_query_draws_its_triples(bundled_store, text):
+    v = view(bundled_store, query=text)
+    data = _data(v.html)
+    assert {n[0] for n in data["nodes"]} == {RESOURCE + "case-erlangen-sle-1", RESOURCE + "uker"}
+    assert v.nodes == 2 and v.edges == 1
+    assert data["predicates"][data["edges"][0][2]]["label"] == "treated at"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT ?x WHERE { ?x ?y ?z }", r"must return \?s \?p \?o"),
+    ("ASK { ?s ?p ?o }", "ASK query has no graph"),
+    ("CONSTRUCT WHERE { ?s ?p", "--query"),
+    ("DELETE WHERE { ?s ?p ?o }", "updates are refused"),
+])
+def test_bad_query_is_a_query_error(bundled_store, text, message):
+    with pytest.raises(QueryError, match=message):
+        view(bundled_store, query=text)
+
+
+def test_save_is_atomic_and_reports_unwritable_paths(bundled_store, tmp_path):
+    v = view(bundled_store, focus="cgr:uker", depth=1)
+    target = tmp_path / "out.html"
+    v.save(target)
+    assert target.read_text(encoding="utf-8") == v.html
+    assert [p.name for p in tmp_path.iterdir()] == ["out.html"]
+    with pytest.raises(CartgraphError, match=r"missing/out\.html: cannot write"):
+        v.save(tmp_path / "missing" / "out.html")
+
+
+def test_jupyter_repr_is_an_escaped_iframe(bundled_store):
+    v = view(_evil_store(), max_nodes=5)
+    shown = v._repr_html_()
+    assert shown.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts' in shown
+    inner = shown.split('srcdoc="', 1)[1].split('" sandbox=', 1)[0]
+    assert '"' not in inner and "<" not in inner
+    assert isinstance(v, View)
+
+
+def test_cli_view(run, tmp_path):
+    out = tmp_path / "graph.html"
+    result = run("view", "-o", str(out), "--max-nodes", "15")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(rf"wrote 15 nodes, \d+ edges to {re.escape(str(out))}; \d+ nodes left "
+                        r"out \(--max-nodes\)\n", result.stdout)
+    assert "vis-network" in out.read_text(encoding="utf-8")
+    query = tmp_path / "q.rq"
+    query.write_text("SELECT ?s ?p ?o WHERE { ?s cg:treatedAt ?o BIND(cg:treatedAt AS ?p) }")
+    result = run("view", "-o", str(out), "--query", str(query))
+    assert result.exit_code == 0 and result.stdout.startswith("wrote 2 nodes, 1 edges")
+    focus = run("view", "-o", str(out), "--focus", "cgr:uker", "--depth", "1")
+    assert focus.exit_code == 0, focus.output
+    bad = run("view", "-o", str(out), "--query", str(tmp_path / "none.rq"))
+    assert bad.exit_code == 1 and "none.rq: cannot read" in bad.stderr
