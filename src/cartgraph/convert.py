@@ -14,7 +14,7 @@ import rdflib
 
 from .namespaces import XSD
 
-__all__ = ["from_rdflib", "to_rdflib", "to_rdflib_graph", "term_text"]
+__all__ = ["from_rdflib", "term_text", "to_rdflib", "to_rdflib_graph"]
 
 _XSD_STRING = XSD + "string"
 

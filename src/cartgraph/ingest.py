@@ -508,6 +508,10 @@ def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
     bnode = ox.BlankNode
     literal = ox.Literal
     triple = ox.Triple
+    if inp.size < 1024 and not inp.content().strip():
+        scan.warnings.append(f"{inp.location}: holds no statements (empty input)")
+        scan.graphs = [inp.graph]
+        return  # empty for every format, JSON-LD included
     stream = inp.open()
     if progress is not None:
         total = inp.size
@@ -571,7 +575,7 @@ def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
                              f"is not in the ontology{suggestion}")
     if scan.statements == 0:
         scan.warnings.append(f"{inp.location}: holds no statements (empty input)")
-    written = ([inp.graph] if default_used or not graphs else [])
+    written = [inp.graph] if default_used or not graphs or inp.graph in graphs else []
     scan.graphs = written + [g for g in graphs if g != inp.graph]
 
 
@@ -847,7 +851,7 @@ def validate_files(paths: list[str], options: ImportOptions | None = None) -> Im
             inp.close()
     results = [SourceResult(s.input.source, s.input.location, "valid", s.statements, s.graphs,
                             warnings=s.warnings) for s in scans]
-    return _report(results, options, dry_run=True)
+    return _report(results, options, dry_run=False)  # "valid" says enough
 
 
 def _stage(inputs: list[_Input], checks: _Checks, options: ImportOptions, *, context: Any,
@@ -897,7 +901,7 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
 
     def unchanged(inp: _Input, records: dict[str, SourceRecord]) -> SourceResult | None:
         old = records.get(inp.source)
-        if old is None or old.sha256 != inp.sha256:
+        if old is None or old.sha256 != inp.sha256 or old.format != inp.format.media_type:
             return None
         return SourceResult(inp.source, inp.location, "unchanged", old.statements, old.graphs)
 

@@ -38,6 +38,8 @@ from .errors import StoreBusy, StoreError
 __all__ = ["LAYOUT", "Store", "open_store"]
 
 LAYOUT = 1
+# what a process killed while creating a store may leave behind (created again)
+_CREATION_LEFTOVERS = {"lock", "gen", "current", "current.new", "cartgraph.json.new"}
 _KEEP_GENERATIONS = 2
 Note = Callable[[str], None]
 
@@ -84,7 +86,7 @@ class Store:
                 raise StoreError(f"{path}: no cartgraph store here")
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path}: exists and is not a directory")
-            if path.is_dir() and any(p.name not in {"lock"} for p in path.iterdir()):
+            if path.is_dir() and any(p.name not in _CREATION_LEFTOVERS for p in path.iterdir()):
                 raise StoreError(f"{path}: directory is not empty and holds no cartgraph store")
             if not path.parent.is_dir():
                 raise StoreError(f"{path.parent}: parent directory does not exist")
