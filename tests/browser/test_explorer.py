@@ -163,3 +163,16 @@ def test_a_big_graph_draws_with_level_of_detail(open_page):
     assert opened.js("() => window.network.body.data.edges.length") > 0, "the selection's edges"
     assert "left out" in opened.page.locator("#status").inner_text()
     assert opened.errors == [] and opened.remote_requests() == []
+
+
+def test_a_statement_in_two_graphs_is_one_row_naming_both(open_page, memory_store):
+    memory_store.ox.add(ox.Quad(ox.NamedNode(UKER), ox.NamedNode(RDFS_LABEL),
+                                ox.Literal("University Hospital Erlangen"),
+                                ox.NamedNode("https://example.org/copy")))
+    opened = open_page(view(memory_store, focus="cgr:uker", depth=1).html)
+    opened.js("(id) => window.cartgraph.details(id)", UKER)
+    rows = opened.js("""() => [...document.querySelectorAll('#details tr')]
+        .map(tr => [...tr.children].map(td => td.textContent))
+        .filter(r => r[1] === 'University Hospital Erlangen')""")
+    assert rows == [["rdfs:label", "University Hospital Erlangen",
+                     "cgr:source-organisations, https://example.org/copy"]]

@@ -286,14 +286,37 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
     vocab = c.vocab
     everyone = c.drawn + c.reserve
     index = {n: i for i, n in enumerate(everyone)}
-    types = {n: {an.key(o) for p, o, _g in c.statements.get(n, [])
-                 if p.value == RDF_TYPE and not isinstance(o, ox.Literal)} for n in everyone}
+    graphs, preds = _Table(), _Table()
+    pcache: dict[Any, int] = {}
+    datatypes: dict[Any, str] = {}
+    literal, rdf_type = ox.Literal, ox.NamedNode(RDF_TYPE)
+    label_terms = {ox.NamedNode(x) for x in an.LABEL_PREDICATES}
     labels = an.Labels()
+    details = []
+    types: dict[str, frozenset[str]] = {}
+    # One pass over every statement: types, labels and the details panel's rows
+    # [predicate, kind, value, extra, graph]; the page merges a statement held by
+    # several graphs when it shows it.
     for n in everyone:
-        for p, o, _g in c.statements.get(n, []):
-            labels.offer(n, p.value, o)
-    main = {n: vocab.main_class(types[n]) for n in everyone}
-    used = sorted({m for m in main.values() if m is not None})
+        rows = []
+        kinds = []
+        for p, o, g in c.statements.get(n, ()):
+            pi = pcache.get(p)
+            if pi is None:
+                pi = pcache[p] = preds(p.value)
+            if type(o) is literal:
+                if p in label_terms:
+                    labels.offer(n, p.value, o)
+            elif p == rdf_type:
+                kinds.append(an.key(o))
+            kind, value, extra = _value(o, index, datatypes)
+            rows.append([pi, kind, value, extra, graphs(g)])
+        types[n] = frozenset(kinds)
+        details.append(rows)
+    main_of: dict[frozenset[str], str | None] = {}
+    for t in set(types.values()):
+        main_of[t] = vocab.main_class(t)
+    used = sorted({m for m in main_of.values() if m is not None})
     vocab.learn(used)
     class_index = {iri: i for i, iri in enumerate(used)}
     classes = []
@@ -303,29 +326,18 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
         color = info.color if info and info.color else PALETTE[i % len(PALETTE)]
         classes.append({"iri": iri, "label": vocab.class_label(iri), "color": color,
                         "shape": shape})
-    if any(main[n] is None for n in everyone):
+    if any(main_of[types[n]] is None for n in everyone):
         classes.append({"iri": "", "label": NO_CLASS, "color": "#BBBBBB", "shape": "dot"})
     none = len(classes) - 1
-    graphs, preds = _Table(), _Table()
     nodes = []
     for i, n in enumerate(everyone):
-        literal = c.literal_nodes.get(n)
-        label = literal.value if literal is not None else labels.get(n)
-        cls = class_index.get(main[n], none) if main[n] is not None else none
+        lit = c.literal_nodes.get(n)
+        label = lit.value if lit is not None else labels.get(n)
+        main = main_of[types[n]]
+        cls = class_index.get(main, none) if main is not None else none
         nodes.append([n, label, cls, None, None, 0 if i < len(c.drawn) else 1])
     edges = [[index[s], index[o], preds(p), graphs(g)] for s, p, o, g in c.edges
              if s in index and o in index]
-    details = []
-    datatypes: dict[Any, str] = {}
-    for n in everyone:
-        merged: dict[tuple[int, str, Any, str], list[int]] = {}
-        for p, o, g in c.statements.get(n, []):
-            kind, value, extra = _value(o, index, datatypes)
-            gi = graphs(g)
-            entry = merged.setdefault((preds(p.value), kind, value, extra), [])
-            if gi not in entry:
-                entry.append(gi)
-        details.append([[p, k, v, e, gs] for (p, k, v, e), gs in merged.items()])
     predicates = preds.items()
     vocab.learn(predicates)
     drawn_edges = sum(1 for e in edges if e[0] < len(c.drawn) and e[1] < len(c.drawn))

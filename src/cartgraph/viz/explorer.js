@@ -343,7 +343,8 @@
     return el("span", curie(iri));
   }
   function graphNames(list) {
-    return list.map(function (g) { return GRAPHS[g] ? curie(GRAPHS[g]) : "query result"; }).join(", ");
+    return list.map(function (g) { return GRAPHS[g] ? curie(GRAPHS[g]) : "query result"; })
+      .sort().join(", ");
   }
   function row(table, predicate, valueNode, graphText) {
     var tr = el("tr");
@@ -353,6 +354,18 @@
     td.appendChild(valueNode);
     tr.append(th, td, el("td", graphText, "graph"));
     table.appendChild(tr);
+  }
+
+  /** Node i's statements, one row per (predicate, value) with the list of its graphs. */
+  function mergedDetails(i) {
+    var rows = new Map();
+    (data.details[i] || []).forEach(function (d) {
+      var key = JSON.stringify([d[0], d[1], d[2], d[3]]);
+      var row = rows.get(key);
+      if (!row) rows.set(key, [d[0], d[1], d[2], d[3], [d[4]]]);
+      else if (row[4].indexOf(d[4]) < 0) row[4].push(d[4]);
+    });
+    return Array.from(rows.values());
   }
 
   function details(i) {
@@ -376,7 +389,7 @@
     var head = el("tr");
     head.append(el("th", "property"), el("th", "value"), el("th", "source"));
     table.appendChild(head);
-    (data.details[i] || []).forEach(function (d) {
+    mergedDetails(i).forEach(function (d) {
       var kind = d[1], value = d[2], extra = d[3], graphs = graphNames(d[4]);
       var node;
       if (kind === "n") node = nodeButton(value);
