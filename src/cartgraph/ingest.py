@@ -437,13 +437,31 @@ def _where(inp: _Input, needles: list[str]) -> str:
 
 
 _CONTEXT_RE = re.compile(r'"@(?:context|import)"\s*:\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\])')
-_STRING_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_VALUE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"(?!\s*:)')
 
 
 def _remote_contexts(data: bytes) -> list[str]:
     """Every remote (string) @context or @import a JSON-LD document names."""
-    text = data.decode("utf-8", errors="replace")
-    return [s for m in _CONTEXT_RE.finditer(text) for s in _STRING_RE.findall(m.group(1))]
+    import json
+
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):  # a regular expression does as a fallback
+        text = data.decode("utf-8", errors="replace")
+        return [v for m in _CONTEXT_RE.finditer(text) for v in _VALUE_RE.findall(m.group(1))]
+    found: list[str] = []
+    stack: list[Any] = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in ("@context", "@import"):
+                value = node.get(key)
+                found += [v for v in (value if isinstance(value, list) else [value])
+                          if isinstance(v, str)]
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return found
 
 
 def _parse_error(inp: _Input, exc: SyntaxError) -> InputError:
@@ -512,6 +530,8 @@ def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
         scan.warnings.append(f"{inp.location}: holds no statements (empty input)")
         scan.graphs = [inp.graph]
         return  # empty for every format, JSON-LD included
+    if inp.format == F.RDF_XML:
+        _check_entities(inp)
     stream = inp.open()
     if progress is not None:
         total = inp.size
@@ -577,6 +597,34 @@ def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
         scan.warnings.append(f"{inp.location}: holds no statements (empty input)")
     written = [inp.graph] if default_used or not graphs or inp.graph in graphs else []
     scan.graphs = written + [g for g in graphs if g != inp.graph]
+
+
+_ENTITY_RE = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')")
+
+
+def _check_entities(inp: _Input) -> None:
+    """Refuse XML entities that would be fetched, read from disk, or expand explosively.
+
+    Plain internal entities (``<!ENTITY xsd "http://...#">``, common in OWL files)
+    are fine; external ones are never resolved, and an entity built from other
+    entities (the "billion laughs") is refused before the parser sees it.
+    """
+    with inp.open() as stream:
+        head = stream.read(1 << 20)
+    if b"<!ENTITY" not in head:
+        return
+    for m in _ENTITY_RE.finditer(head):
+        name = m.group(2).decode(errors="replace")
+        line = head.count(b"\n", 0, m.start()) + 1
+        where = f"{inp.location}:{line}:"
+        if m.group(1):
+            raise InputError(f"{where} XML parameter entity %{name} is not supported")
+        if m.group(3) in {b"SYSTEM", b"PUBLIC"}:
+            raise InputError(f"{where} XML external entity {name} is never resolved "
+                             "(nothing is read or fetched); inline its value")
+        if b"&" in m.group(3):
+            raise InputError(f"{where} XML entity {name} refers to other entities; "
+                             "nested entities are refused (they can expand without bound)")
 
 
 def _quoted(problem: str) -> str:
@@ -941,7 +989,7 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
             if atomic:
                 scan = _Scan(inp)
                 _drain(_quads(inp, scan, known_terms=checks.known, progress=options.progress),
-                       writer.bulk_extend)
+                       lambda chunk: writer.bulk_extend(chunk))  # no bound method kept
             else:
                 if inp.source not in by_source:
                     raise SourceError(f"{inp.location}: another process imported this source "

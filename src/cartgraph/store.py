@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -182,16 +183,20 @@ class Store:
         with _lock(self.path, wait):
             _remove_unpublished(self.path)
             current = self._read_current()
-            target = self.path / "gen" / f"{int(current.name) + 1:06d}"
-            _snapshot(self.path / current, target)
-            writer = _Writer(ox.Store(str(target)))
+            final = self.path / "gen" / f"{int(current.name) + 1:06d}"
+            # written under a name never used before: a failed writer's handle that a
+            # traceback keeps alive in this process cannot collide with the next one
+            work = final.with_name(f"{final.name}.{uuid.uuid4().hex[:12]}.tmp")
+            _snapshot(self.path / current, work)
+            writer = _Writer(ox.Store(str(work)))
             try:
                 yield writer  # type: ignore[misc]
                 writer.close()
-                _publish(self.path, target)
+                os.rename(work, final)
+                _publish(self.path, final)
             except BaseException:
                 writer.close()
-                shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(work, ignore_errors=True)
                 raise
             _remove_old(self.path)
         self.refresh()
@@ -373,6 +378,8 @@ def _remove_unpublished(path: Path) -> None:
     for gen in _generations(path):
         if int(gen.name) > current:
             shutil.rmtree(gen, ignore_errors=True)
+    for work in (path / "gen").glob("*.tmp"):
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _remove_old(path: Path) -> None:
