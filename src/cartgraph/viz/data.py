@@ -194,8 +194,8 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
         {**known, **_describe(store, [n for n in spare if n not in known])}
     for node, more in extra.items():
         if node in statements:
-            known = {(p, o) for p, o, _g in statements[node]}
-            statements[node] += [x for x in more if (x[0], x[1]) not in known]
+            said = {(p, o) for p, o, _g in statements[node]}
+            statements[node] += [x for x in more if (x[0], x[1]) not in said]
     if query is None:
         drawn, spare = _drop_schema_and_bare(drawn, spare, statements, focus_iri, literals)
         schema = an.schema_graphs(store)
