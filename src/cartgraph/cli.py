@@ -462,9 +462,11 @@ def neighbors(state: State, x: str, depth: int, fmt: str) -> None:
               "or a SELECT of ?s ?p ?o.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Draw at most this many nodes (the rest is listed as left out).")
+@click.option("--literals", is_flag=True, help="Draw literal values as nodes too (by default "
+              "they are listed in the details panel).")
 @pass_state
 def view(state: State, output: str, focus: str | None, depth: int, query_file: str | None,
-         max_nodes: int) -> None:
+         max_nodes: int, literals: bool) -> None:
     """Write one self-contained, offline HTML network view of the graph."""
     from .viz import view as make_view
 
@@ -476,7 +478,7 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
             raise CartgraphError(f"{query_file}: cannot read: "
                                  f"{getattr(exc, 'strerror', exc)}") from None
     result = make_view(state.store(), focus=focus, depth=depth, query=query_text,
-                       max_nodes=max_nodes)
+                       max_nodes=max_nodes, literals=literals)
     result.save(output)
     click.echo(result.summary())
 
