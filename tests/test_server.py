@@ -8,7 +8,6 @@ import json
 import signal
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -22,7 +21,6 @@ from cartgraph import Store
 from cartgraph.namespaces import PREFIXES
 from cartgraph.query import named_queries, write_result
 from cartgraph.server import ServerOptions, negotiate, start
-
 from helpers_server import cartgraph_serve, request
 
 pytestmark = pytest.mark.server
@@ -251,14 +249,13 @@ def test_sparqlwrapper(server: str, local: Store) -> None:
 def test_rdflib_sparqlstore(server: str, local: Store) -> None:
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-    with warnings.catch_warnings():
-        store = SPARQLStore(f"{server}sparql", returnFormat="json")
-        graph = rdflib.Graph(store)
-        rows = list(graph.query(HOSPITALS, initNs=PREFIXES))
-        assert [(str(r[0]), str(r[1])) for r in rows] == \
-            [(r["s"], r["label"]) for r in local.select(HOSPITALS)]
-        assert bool(graph.query("ASK { cgr:uker a cg:Hospital }", initNs=PREFIXES).askAnswer)
-        store.close()
+    store = SPARQLStore(f"{server}sparql", returnFormat="json")
+    graph = rdflib.Graph(store)
+    rows = list(graph.query(HOSPITALS, initNs=PREFIXES))
+    assert [(str(r[0]), str(r[1])) for r in rows] == \
+        [(r["s"], r["label"]) for r in local.select(HOSPITALS)]
+    assert bool(graph.query("ASK { cgr:uker a cg:Hospital }", initNs=PREFIXES).askAnswer)
+    store.close()
 
 
 def test_eight_clients_two_hundred_queries_each(server: str) -> None:
