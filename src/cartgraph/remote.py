@@ -377,7 +377,7 @@ def _quad_data(quads: list[ox.Quad]) -> str:
                                                                q.object))
     parts = []
     for graph, triples in by_graph.items():
-        lines = ox.serialize(triples, format=_RDF.N_TRIPLES).decode()
+        lines = (ox.serialize(triples, format=_RDF.N_TRIPLES) or b"").decode()
         if isinstance(graph, ox.DefaultGraph):
             parts.append(lines)
         else:

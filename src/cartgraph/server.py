@@ -197,7 +197,7 @@ def _query(store: Any, job: _Job, max_rows: int) -> _Reply:
         # convert: both steps stay in Rust and the cap never holds a huge result.
         counter = _RowCounter(max_rows)
         try:
-            result.serialize(counter, ox.QueryResultsFormat.TSV)
+            result.serialize(counter, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
         except OSError:
             if counter.exceeded:
                 return _too_many(max_rows, "rows")
@@ -558,7 +558,7 @@ def _service_description(endpoint: str, options: ServerOptions) -> list[Any]:
     def n(ns: str, local: str) -> ox.NamedNode:
         return ox.NamedNode(ns + local)
 
-    triples = [
+    triples: list[tuple[Any, Any, Any]] = [
         (service, rdf_type, n(sd, "Service")),
         (service, n(sd, "endpoint"), service),
         (service, n(sd, "supportedLanguage"), n(sd, "SPARQL11Query")),
@@ -823,8 +823,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         from .query import GRAPH_FORMATS
 
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:" \
-            f"{self.server.server_address[1]}"
+        address: Any = self.server.server_address
+        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
         triples = _service_description(f"http://{host}/sparql", self.app.options)
         try:
             fmt = negotiate("construct", self.headers.get("Accept"))
