@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import rdflib
 from rdflib.compare import isomorphic
 
-from cartgraph.convert import to_rdflib
 from cartgraph.errors import ParseError
 from cartgraph.ingest import ImportOptions, validate_files
+from helpers_ingest import reified
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ROOT = SHARED / "conformance" / "w3c"
@@ -109,21 +108,6 @@ def test_the_suites_hold_826_tests() -> None:
     assert by_kind == {"positive": 266, "negative": 272, "eval": 288}
 
 
-def _as_reified(quads: object) -> rdflib.Graph:
-    """A dataset as one graph, each distinct quad a blank node: isomorphic exactly
-    when the datasets are (blank-node graph names included)."""
-    rdf = rdflib.RDF
-    g = rdflib.Graph()
-    for q in {q for q in quads}:  # type: ignore[attr-defined]
-        node = rdflib.BNode()
-        g.add((node, rdf.subject, to_rdflib(q.subject)))
-        g.add((node, rdf.predicate, to_rdflib(q.predicate)))
-        g.add((node, rdf.object, to_rdflib(q.object)))
-        if not isinstance(q.graph_name, ox.DefaultGraph):
-            g.add((node, rdflib.URIRef("urn:test:graph"), to_rdflib(q.graph_name)))
-    return g
-
-
 @pytest.mark.parametrize("test", _params(TESTS))
 def test_w3c(test: W3CTest) -> None:
     options = ImportOptions(shacl=False, base=test.base)
@@ -140,7 +124,7 @@ def test_w3c(test: W3CTest) -> None:
         got = ox.parse(path=str(test.action), base_iri=test.base)
         expected = ox.parse(path=str(test.result), base_iri=BASE + str(
             test.result.relative_to(ROOT)))
-        assert isomorphic(_as_reified(got), _as_reified(expected))
+        assert isomorphic(reified(got), reified(expected))
 
 
 # -- a sample through the real command line ------------------------------------------
