@@ -263,3 +263,19 @@ def test_cartgraph_serve_as_a_remote_store_with_a_token(tmp_path: Path, small: P
     local = Store.open(store_dir, seed=False)
     assert local.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g = "
                         f"<{small.as_uri()}>) }}") == [{"n": "9"}]
+
+
+def test_bulk_loads_through_the_graph_store_protocol(url: str, small: Path) -> None:
+    store = RemoteStore(url, graph_store_url=url.replace("/query", "/store"))
+    report = import_files(store, [str(small)], ImportOptions(shacl=False))
+    assert [r.status for r in report.results] == ["added"]
+    assert len(store.quads(ox.NamedNode(small.as_uri()))) == 9
+    changed = small.with_name("small2.ttl")
+    changed.write_text(SMALL.replace("Hospital Two", "Hospital 2"))
+    report = import_files(store, [str(changed)], ImportOptions(shacl=False,
+                                                               source_id=small.as_uri()))
+    assert [r.status for r in report.results] == ["replaced"]
+    labels = store.select("SELECT ?l WHERE { ?h a cg:Hospital ; rdfs:label ?l } ORDER BY ?l")
+    assert labels == [{"l": "Hospital 2"}, {"l": "Hospital One"}]
+    assert [r.status for r in import_files(store, [str(changed)], ImportOptions(
+        shacl=False, source_id=small.as_uri())).results] == ["unchanged"]
