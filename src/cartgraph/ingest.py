@@ -75,6 +75,7 @@ _CHUNK = 100_000  # quads per bulk_extend call: bounds memory, and is faster tha
 _SHACL_BATCH = 50_000  # triples per pyshacl run on large inputs
 _MAX_PROBLEMS = 20
 _SPOOL = 32 << 20
+_COMPACT_AT = 200_000
 Progress = Callable[[str, int, int], None]
 
 
@@ -1006,6 +1007,11 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
             _check_ownership(scans, current, before.__contains__)
             if options.shacl and scans:
                 _shacl(scans, writer, _types_in(writer), checks, options.progress)
+        if atomic and sum(scan.statements for scan in scans) >= _COMPACT_AT:
+            # Chunked bulk loads leave many overlapping SST files, and read-only
+            # opens never compact: compact once before publishing (about 4 s at 1M
+            # triples; queries on the result were up to 2x faster, benchmarks/).
+            writer.optimize()
     return _report(results, options)
 
 
