@@ -45,8 +45,18 @@ _EXPORTS = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
-    from .errors import (CartgraphError, InputError, ParseError, QueryError, QueryTimeout,
-                         RemoteError, SourceError, StoreBusy, StoreError, ValidationError)
+    from .errors import (
+        CartgraphError,
+        InputError,
+        ParseError,
+        QueryError,
+        QueryTimeout,
+        RemoteError,
+        SourceError,
+        StoreBusy,
+        StoreError,
+        ValidationError,
+    )
     from .namespaces import PREFIXES
     from .store import Store
 

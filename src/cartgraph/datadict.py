@@ -45,12 +45,12 @@ def read_terms(path: str | Path | None = None) -> list[Term]:
     vocab = PREFIXES["cg"]
 
     def values(subject: ox.NamedNode, predicate: str) -> list[str]:
-        return sorted(str(q.object.value) for q in graph.quads_for_pattern(
-            subject, ox.NamedNode(predicate), None))
+        return sorted(str(getattr(q.object, "value", q.object)) for q in
+                      graph.quads_for_pattern(subject, ox.NamedNode(predicate), None))
 
     terms = []
     for q in graph.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None):
-        s, kind = q.subject, q.object.value
+        s, kind = q.subject, str(getattr(q.object, "value", ""))
         if not isinstance(s, ox.NamedNode) or not s.value.startswith(vocab):
             continue
         if kind == OWL + "Class":

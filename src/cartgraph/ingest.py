@@ -199,7 +199,8 @@ class _Input:
             raw: IO[bytes] = io.BufferedReader(_Unclosing(self.spool), buffer_size=1 << 20)
         else:
             assert self.path is not None
-            raw = gzip.open(self.path, "rb") if self.gz else self.path.open("rb")  # noqa: SIM115
+            raw = (gzip.open(self.path, "rb") if self.gz  # type: ignore[assignment]  # noqa: SIM115
+                   else self.path.open("rb"))
         if raw.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]
             raw.read(3)
         return raw
@@ -300,11 +301,11 @@ def _read(location: str, fmt: ox.RdfFormat, source: str, graph: str,
         regular = stat.S_ISREG(mode)
         with path.open("rb") as raw:
             stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
-            spool = None if regular else tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            copy = None if regular else tempfile.SpooledTemporaryFile(  # noqa: SIM115
                 max_size=_SPOOL)
-            sha, size = _digest(stream, spool=spool)
+            sha, size = _digest(stream, spool=copy)
         return _Input(location, fmt, source, graph, base, sha, size,
-                      path=path if regular else None, gz=gz and regular, spool=spool)
+                      path=path if regular else None, gz=gz and regular, spool=copy)
     except FileNotFoundError:
         raise InputError(f"{location}: no such file") from None
     except IsADirectoryError:
@@ -699,7 +700,7 @@ def _provenance(scan: _Scan, started: str, ended: str) -> list[ox.Quad]:
     def lit(value: Any, dtype: str = "string") -> ox.Literal:
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + dtype))
 
-    triples = [
+    triples: list[tuple[Any, Any, Any]] = [
         (s, _RDF_TYPE, iri("Entity", PROV)),
         (s, iri("location"), lit(inp.location)),
         (s, iri("sha256"), lit(inp.sha256)),

@@ -47,7 +47,7 @@ def _valid_day(year: str, month: str, day: str) -> bool:
 
 def _date(text: str) -> bool:
     m = _DATE.fullmatch(text)
-    return bool(m) and _valid_day(*m.groups()[:3])
+    return m is not None and _valid_day(m[1], m[2], m[3])
 
 
 def _datetime(text: str) -> bool:
@@ -61,7 +61,7 @@ def _datetime(text: str) -> bool:
 
 def _time(text: str) -> bool:
     m = _TIME.fullmatch(text)
-    return bool(m) and int(m[1]) < 24 and int(m[2]) < 60 and int(m[3]) < 60
+    return m is not None and int(m[1]) < 24 and int(m[2]) < 60 and int(m[3]) < 60
 
 
 def _integer(kind: str) -> Callable[[str], bool]:

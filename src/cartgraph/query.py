@@ -28,11 +28,13 @@ __all__ = [
     "bind_params",
     "check_query",
     "execute",
+    "keywords",
     "named_queries",
     "parse_value",
     "query_kind",
     "run_with_timeout",
     "select_rows",
+    "syntax_message",
     "write_result",
 ]
 
@@ -61,14 +63,14 @@ _TOKENS = re.compile(
 _BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
 
 
-def _keywords(text: str) -> list[str]:
+def keywords(text: str) -> list[str]:
     """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
     return [t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_"]
 
 
 def query_kind(text: str) -> str:
     """``select``, ``ask``, ``construct``, ``describe`` or ``update``."""
-    for word in _keywords(text):
+    for word in keywords(text):
         if word in _FORMS:
             return "update" if word in _UPDATE_WORDS else word.lower()
     return "select"
@@ -80,7 +82,7 @@ def check_query(text: str) -> str:
     if kind == "update":
         raise QueryError("updates are refused: `query` only reads "
                          "(use `cartgraph import`, or `serve --allow-update`)")
-    words = set(_keywords(text))
+    words = set(keywords(text))
     if "SERVICE" in words:
         raise QueryError("SERVICE is refused: cartgraph never fetches from the network")
     return kind
@@ -154,12 +156,12 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
     try:
         return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
     except SyntaxError as exc:
-        raise QueryError(_syntax_message(source, exc)) from None
+        raise QueryError(syntax_message(source, exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"{source}: {exc}") from None
 
 
-def _syntax_message(source: str, exc: SyntaxError) -> str:
+def syntax_message(source: str, exc: SyntaxError) -> str:
     """``source:line:col: message`` on one line, pyoxigraph's long lists shortened."""
     message = str(exc.msg if exc.msg else exc)
     where = ""
@@ -275,7 +277,8 @@ def run_with_timeout(work: Callable[[], T], timeout: float | None) -> T:
         raise QueryTimeout(f"query timed out after {timeout:g} s")
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    value: T = box["value"]
+    return value
 
 
 # -- named queries ------------------------------------------------------------------

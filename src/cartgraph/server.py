@@ -217,25 +217,25 @@ def _query(store: Any, job: _Job, max_rows: int) -> _Reply:
 
 def _update(store: Any, text: str) -> None:
     from .namespaces import PREFIXES
-    from .query import _syntax_message
+    from .query import syntax_message
 
     with store.transaction() as writer:
         try:
             writer.update(text, prefixes=PREFIXES)
         except SyntaxError as exc:
-            raise QueryError(_syntax_message("update", exc)) from None
+            raise QueryError(syntax_message("update", exc)) from None
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"update: {exc}") from None
 
 
 def check_update(text: str) -> None:
     """Refuse what an update must not do: fetch (LOAD, SERVICE) or be a query."""
-    from .query import _keywords, query_kind
+    from .query import keywords, query_kind
 
     if query_kind(text) != "update":
         raise _HTTPError(400, "update= holds a query: send it as query= "
                               "(or POST application/sparql-query)")
-    words = set(_keywords(text))
+    words = set(keywords(text))
     for word in ("LOAD", "SERVICE"):
         if word in words:
             raise _HTTPError(400, f"{word} is refused: cartgraph never fetches from the "

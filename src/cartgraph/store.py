@@ -171,7 +171,7 @@ class Store:
     # -- writing ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self, *, wait: float = 0.0) -> Iterator[ox.Store]:
+    def transaction(self, *, wait: float = 0.0) -> Iterator[Any]:
         """Yield a writable pyoxigraph store; its changes commit together on exit.
 
         On disk an exception (or a kill) inside the block leaves the store as it
@@ -190,7 +190,7 @@ class Store:
             _snapshot(self.path / current, work)
             writer = _Writer(ox.Store(str(work)))
             try:
-                yield writer  # type: ignore[misc]
+                yield writer
                 writer.close()
                 os.rename(work, final)
                 _publish(self.path, final)
