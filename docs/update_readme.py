@@ -64,7 +64,7 @@ def transcript() -> str:
             args = shlex.split(command)
             proc = subprocess.run([str(binary), *args[1:]], cwd=tmp, env=env,
                                   capture_output=True, text=True)
-            out = (proc.stderr + proc.stdout).replace(tmp + "/", "").replace(tmp, ".")
+            out = (proc.stderr + proc.stdout).replace(tmp, "/home/lab")
             out_lines = out.rstrip("\n").splitlines()
             if len(out_lines) > 24:
                 out_lines = [*out_lines[:22], "...", out_lines[-1]]
