@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,22 @@ def memory_store() -> Store:
 def bundled_store() -> Store:
     """One seeded in-memory store shared by read-only tests."""
     return Store.memory()
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded on-disk store, made once; tests copy it (see ``store``)."""
+    store = tmp_path_factory.mktemp("seeded") / "store"
+    Store.open(store).close()
+    return store
+
+
+@pytest.fixture
+def store(seeded: Path, tmp_path: Path) -> Path:
+    """A seeded store directory of the test's own (a copy: seeding once is enough)."""
+    target = tmp_path / "store"
+    shutil.copytree(seeded, target, symlinks=True)
+    return target
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,21 +32,6 @@ PREFIXES = """\
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 HOSPITAL = PREFIXES + 'ex:h a cg:Hospital ; rdfs:label "A hospital" .\n'
-
-
-@pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("seeded") / "store"
-    Store.open(store).close()
-    return store
-
-
-@pytest.fixture
-def store(seeded: Path, tmp_path: Path) -> Path:
-    """A seeded store of the test's own (a copy: seeding once is enough)."""
-    target = tmp_path / "store"
-    shutil.copytree(seeded, target, symlinks=True)
-    return target
 
 
 @pytest.fixture

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cartgraph.store import Store
 from helpers_ingest import assert_error, assert_unchanged, run_cli, snapshot, write_shapes
 
 PREFIX = "@prefix ex: <https://example.org/> .\n"
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("safety") / "store"
-    Store.open(store).close()
-    return store
 
 
 @pytest.fixture

@@ -39,20 +39,6 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_ntriples(tmp_path_factory.mktemp("big") / "big.nt", BIG, seed=6)
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("seeded") / "store"
-    Store.open(store).close()
-    return store
-
-
-@pytest.fixture
-def store(seeded: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "store"
-    shutil.copytree(seeded, target, symlinks=True)
-    return target
-
-
 def _start(store: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*CARTGRAPH, "--store", str(store), *args], text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
