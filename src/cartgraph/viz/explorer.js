@@ -140,7 +140,7 @@
                    multiselect: false, navigationButtons: false, keyboard: false },
     physics: MODE === "small"
       ? { enabled: true, solver: "barnesHut",
-          barnesHut: { gravitationalConstant: -8000, centralGravity: 0.15, springLength: 150, avoidOverlap: 0.4 },
+          barnesHut: { gravitationalConstant: -3000, centralGravity: 0.4, springLength: 95, avoidOverlap: 0.2 },
           stabilization: { enabled: true, iterations: 250, updateInterval: 50, fit: true } }
       : { enabled: false }
   };
