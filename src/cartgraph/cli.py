@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 a failure the user can act on (one line on stderr),
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -510,6 +509,6 @@ def serve(state: State, host: str, port: int, allow_update: bool, token_file: st
                                      max_rows=max_rows))
 
 
-@functools.wraps(cli)
 def main() -> None:
+    """The console script ``cartgraph``."""
     cli(prog_name="cartgraph")
