@@ -63,7 +63,14 @@ __all__ = [
     "curie",
     "expand",
     "source_iri",
+    "sparql_prologue",
 ]
+
+
+def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
+    """PREFIX declarations on ONE line (so a query's line numbers move by exactly one)."""
+    chosen = PREFIXES if prefixes is None else prefixes
+    return " ".join(f"PREFIX {p}: <{iri}>" for p, iri in chosen.items())
 
 
 def expand(text: str) -> str:

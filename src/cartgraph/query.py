@@ -32,6 +32,7 @@ __all__ = [
     "named_queries",
     "parse_value",
     "query_kind",
+    "refuse_fetching",
     "run_with_timeout",
     "select_rows",
     "syntax_message",
@@ -82,10 +83,16 @@ def check_query(text: str) -> str:
     if kind == "update":
         raise QueryError("updates are refused: `query` only reads "
                          "(use `cartgraph import`, or `serve --allow-update`)")
-    words = set(keywords(text))
-    if "SERVICE" in words:
-        raise QueryError("SERVICE is refused: cartgraph never fetches from the network")
+    refuse_fetching(text)
     return kind
+
+
+def refuse_fetching(text: str) -> None:
+    """Refuse SERVICE and LOAD, in queries and updates alike: nothing is fetched."""
+    words = set(keywords(text))
+    for word in ("SERVICE", "LOAD"):
+        if word in words:
+            raise QueryError(f"{word} is refused: cartgraph never fetches from the network")
 
 
 def parse_value(text: str) -> Any:

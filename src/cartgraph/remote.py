@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 
 from .errors import QueryError, RemoteError, StoreError
-from .namespaces import PREFIXES
+from .namespaces import sparql_prologue
 
 __all__ = ["RemoteStore"]
 
@@ -52,7 +52,7 @@ _RESULT_PARSERS = {
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-_PREFIX_LINE = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + "\n"
+_PREFIX_LINE = sparql_prologue() + "\n"
 
 
 def default_update_url(query_url: str) -> str:
@@ -329,7 +329,7 @@ class RemoteWriter:
     load = bulk_load
 
     def update(self, text: str, *, prefixes: dict[str, str] | None = None, **_: Any) -> None:
-        declared = " ".join(f"PREFIX {p}: <{i}>" for p, i in (prefixes or {}).items())
+        declared = sparql_prologue(prefixes) if prefixes else ""
         self._ops.append(("update", f"{declared}\n{text}" if declared else text))
 
     # sending

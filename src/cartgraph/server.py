@@ -230,16 +230,15 @@ def _update(store: Any, text: str) -> None:
 
 def check_update(text: str) -> None:
     """Refuse what an update must not do: fetch (LOAD, SERVICE) or be a query."""
-    from .query import keywords, query_kind
+    from .query import query_kind, refuse_fetching
 
     if query_kind(text) != "update":
         raise _HTTPError(400, "update= holds a query: send it as query= "
                               "(or POST application/sparql-query)")
-    words = set(keywords(text))
-    for word in ("LOAD", "SERVICE"):
-        if word in words:
-            raise _HTTPError(400, f"{word} is refused: cartgraph never fetches from the "
-                                  "network")
+    try:
+        refuse_fetching(text)
+    except QueryError as exc:
+        raise _HTTPError(400, str(exc)) from None
 
 
 # -- running jobs: worker processes, or threads -------------------------------------
