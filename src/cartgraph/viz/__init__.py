@@ -11,9 +11,12 @@ off and level of detail; see :mod:`cartgraph.viz.layout` and explorer.js.
 
 from __future__ import annotations
 
+import gc
 import html
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +104,24 @@ def _status(summary: dict[str, Any]) -> str:
     return text
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a while.
+
+    Building a big page makes a million small containers (statements, rows,
+    nodes) and no reference cycles; the collector would walk them all again and
+    again as they accumulate, which was a third of the time at 20,000 nodes.
+    Everything is still freed by reference counting; the collector resumes after.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def view(store: Any, *, focus: str | None = None, depth: int = 2, query: str | None = None,
          max_nodes: int = 2000, literals: bool = False, title: str = "cartgraph") -> View:
     """Build the explorer page for ``store``.
@@ -112,11 +133,18 @@ def view(store: Any, *, focus: str | None = None, depth: int = 2, query: str | N
     :meth:`View.summary` say how many were left out. ``literals=True`` draws
     literal values as nodes instead of listing them in the details panel.
     """
+    if max_nodes < 1:
+        raise CartgraphError("max_nodes must be at least 1")
+    with _collector_paused():
+        return _view(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
+                     literals=literals, title=title)
+
+
+def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_nodes: int,
+          literals: bool, title: str) -> View:
     from . import data as d
     from . import layout, page
 
-    if max_nodes < 1:
-        raise CartgraphError("max_nodes must be at least 1")
     collected = d.collect(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
                           literals=literals)
     drawn = len(collected.drawn)

@@ -77,33 +77,65 @@ def _reserve(chosen: list[str], candidates: set[str], edges: list[tuple[str, str
     return sorted(found)[:limit]
 
 
-def _scan_all(reader: an.Reader,
-              literals: bool) -> tuple[set[str], list[tuple[str, str, str, str]]]:
-    """The data's nodes and edges, schema things and bare external IRIs left out."""
-    literal, named = ox.Literal, ox.NamedNode
-    rdf_type = named(RDF_TYPE)
+@dataclass
+class _Scan:
+    """One pass over the data: statements by subject, and the candidate edges."""
+
+    statements: dict[str, list[tuple[Any, Any, str]]]  # subject -> [(p, o, graph)]
+    subjects: set[str]  # subjects of a statement outside the schema graphs
+    schema_typed: set[str]  # typed as a schema thing in any graph
+    schema_in_data: set[str]  # typed as a schema thing outside the schema graphs
+    links: list[tuple[str, Any, str, str]]  # (s, p, o, graph): resources, outside schema
+    scattered: set[str]  # subjects met in more than one run of quads (several graphs)
+
+
+def _scan(store: Any, schema: set[str]) -> _Scan:
+    """Read every quad once (provenance left out), keeping what the view needs.
+
+    Quads come grouped by graph, then subject; a subject whose statements come
+    in several runs (several graphs) is noted in ``scattered``, so that its
+    statements can be read again in the store's own order for one subject.
+    """
+    literal, named, rdf_type = ox.Literal, ox.NamedNode, ox.NamedNode(RDF_TYPE)
     schema_types = {named(t) for t in an.SCHEMA_TYPES}
-    subjects: set[Any] = set()
-    schema: set[Any] = set()
-    found = []
-    for s, p, o, _g in reader.all():
-        subjects.add(s)
+    key = an.key
+    found = _Scan({}, set(), set(), set(), [], set())
+    statements, subjects, links = found.statements, found.subjects, found.links
+    graph_names: dict[Any, str] = {}
+    last_s: Any = None
+    last_g: Any = None
+    name, in_schema, skip, sk = "", False, False, ""
+    rows: list[tuple[Any, Any, str]] = []
+    # Locally straight from pyoxigraph (the provenance graph skipped below);
+    # remotely one query for every quad.
+    quads = store.ox.quads_for_pattern(None, None, None, None) if hasattr(store, "ox") \
+        else an.Reader(store).all()
+    for s, p, o, g in quads:
+        if g != last_g:
+            last_g, last_s = g, None
+            name = graph_names.get(g) or graph_names.setdefault(g, key(g))
+            in_schema, skip = name in schema, name == PROVENANCE_GRAPH
+        if skip:
+            continue
+        if s != last_s:
+            last_s = s
+            sk = s.value if type(s) is named else key(s)
+            if sk in statements:
+                found.scattered.add(sk)
+                rows = statements[sk]
+            else:
+                rows = statements[sk] = []
+            if not in_schema:
+                subjects.add(sk)
+        rows.append((p, o, name))
         if p == rdf_type:
             if o in schema_types:
-                schema.add(s)
-        elif type(o) is not literal:
-            found.append((s, o))
-    resource = RESOURCE
-    nodes = {an.key(n) for n in subjects - schema}
-    edges = []
-    for s, o in found:
-        if s in schema or o in schema:
-            continue
-        ok = an.key(o)
-        if literals or o in subjects or ok.startswith(resource):
-            edges.append((an.key(s), "", ok, ""))
-            nodes.add(ok)
-    return nodes, edges
+                found.schema_typed.add(sk)
+                if not in_schema:
+                    found.schema_in_data.add(sk)
+        elif not in_schema and type(o) is not literal:
+            links.append((sk, p, o.value if type(o) is named else key(o), name))
+    return found
 
 
 def _describe(store: Any, nodes: list[str]) -> dict[str, list[tuple[Any, Any, str]]]:
@@ -151,71 +183,107 @@ def collect(store: Any, *, focus: str | None = None, depth: int = 2, query: str 
             max_nodes: int = 2000, literals: bool = False, reserve: int = 500) -> Collected:
     """Choose what to draw (see the module docstring)."""
     vocab = an.Vocabulary(store)
-    extra: dict[str, list[tuple[Any, Any, str]]] = {}
-    known: dict[str, list[tuple[Any, Any, str]]] = {}
-    focus_iri = None
+    focus_iri = an.resolve(store, focus) if focus is not None and query is None else None
     if query is not None:
-        triples = _query_triples(store, query)
-        edges = []
-        nodes: set[str] = set()
-        for s, p, o in triples:
-            sk = an.key(s)
-            nodes.add(sk)
-            if an.is_edge(p, o):
-                nodes.add(an.key(o))
-                edges.append((sk, p.value, an.key(o), ""))
-            else:
-                extra.setdefault(sk, []).append((p, o, ""))
-        order = _by_degree(_degrees(edges, nodes))
-        drawn = order[:max_nodes]
-        spare = _reserve(drawn, nodes, edges, reserve)
-    elif focus is not None:
-        focus_iri = an.resolve(store, focus)
-        reader = an.Reader(store, exclude=an.schema_graphs(store))
-        found = an.walk(store, focus_iri, depth, reader=reader)
-        known = _describe(store, list(found))
-        order = sorted(_drop_schema_and_bare(list(found), [], known, focus_iri, literals)[0],
-                       key=lambda n: (found[n][0], n))
-        drawn = order[:max_nodes]
-        farthest = found[drawn[-1]][0]
-        last = [n for n in drawn if found[n][0] == farthest]
-        beyond = set(an.expand_level(reader, last)) - set(found) if len(drawn) == len(order) \
-            else set()
-        spare = sorted(set(order[max_nodes:]) | beyond)[:reserve]
-        nodes = set(order)
-        edges = []
+        chosen = _from_query(store, query, max_nodes, reserve)
+    elif focus_iri is not None:
+        chosen = _around(store, focus_iri, depth, max_nodes, literals, reserve)
     else:
-        reader = an.Reader(store, exclude=an.schema_graphs(store))
-        nodes, edges = _scan_all(reader, literals)
-        order = _by_degree(_degrees(edges, nodes))
-        drawn = order[:max_nodes]
-        spare = _reserve(drawn, nodes, edges, reserve)
-    statements = _describe(store, drawn + spare) if focus is None or query is not None else \
-        {**known, **_describe(store, [n for n in spare if n not in known])}
-    for node, more in extra.items():
-        if node in statements:
-            said = {(p, o) for p, o, _g in statements[node]}
-            statements[node] += [x for x in more if (x[0], x[1]) not in said]
-    if query is None:
-        drawn, spare = _drop_schema_and_bare(drawn, spare, statements, focus_iri, literals)
-        schema = an.schema_graphs(store)
-        inside = set(drawn) | set(spare)
-        literal, rdf_type = ox.Literal, ox.NamedNode(RDF_TYPE)
-        edges = []
-        for s in inside:
-            for p, o, g in statements[s]:
-                if type(o) is not literal and p != rdf_type and g not in schema:
-                    ok = an.key(o)
-                    if ok in inside:
-                        edges.append((s, p.value, ok, g))
-    else:
-        inside = set(drawn) | set(spare)
-        edges = [e for e in edges if e[0] in inside and e[2] in inside]
-    collected = Collected(drawn, spare, max(0, len(order) - max_nodes), len(order), statements,
+        chosen = _everything(store, max_nodes, literals, reserve)
+    drawn, spare, total, statements, edges = chosen
+    collected = Collected(drawn, spare, max(0, total - max_nodes), total, statements,
                           sorted(set(edges)), vocab, focus=focus_iri, query=query is not None)
     if literals:
         _literal_nodes(collected)
     return collected
+
+
+_Chosen = tuple[list[str], list[str], int, dict[str, list[tuple[Any, Any, str]]],
+                list[tuple[str, str, str, str]]]
+
+
+def _from_query(store: Any, query: str, max_nodes: int, reserve: int) -> _Chosen:
+    """The nodes of a query's triples, highest degree first; the schema is not left out."""
+    extra: dict[str, list[tuple[Any, Any, str]]] = {}
+    edges = []
+    nodes: set[str] = set()
+    for s, p, o in _query_triples(store, query):
+        sk = an.key(s)
+        nodes.add(sk)
+        if an.is_edge(p, o):
+            nodes.add(an.key(o))
+            edges.append((sk, p.value, an.key(o), ""))
+        else:
+            extra.setdefault(sk, []).append((p, o, ""))
+    order = _by_degree(_degrees(edges, nodes))
+    drawn = order[:max_nodes]
+    spare = _reserve(drawn, nodes, edges, reserve)
+    statements = _describe(store, drawn + spare)
+    for node, more in extra.items():
+        if node in statements:
+            said = {(p, o) for p, o, _g in statements[node]}
+            statements[node] += [x for x in more if (x[0], x[1]) not in said]
+    inside = set(drawn) | set(spare)
+    edges = [e for e in edges if e[0] in inside and e[2] in inside]
+    return drawn, spare, len(order), statements, edges
+
+
+def _around(store: Any, focus: str, depth: int, max_nodes: int, literals: bool,
+            reserve: int) -> _Chosen:
+    """The neighbourhood of ``focus``, nearest first."""
+    schema = an.schema_graphs(store)
+    reader = an.Reader(store, exclude=schema)
+    found = an.walk(store, focus, depth, reader=reader)
+    known = _describe(store, list(found))
+    order = sorted(_drop_schema_and_bare(list(found), [], known, focus, literals)[0],
+                   key=lambda n: (found[n][0], n))
+    drawn = order[:max_nodes]
+    farthest = found[drawn[-1]][0]
+    last = [n for n in drawn if found[n][0] == farthest]
+    beyond = set(an.expand_level(reader, last)) - set(found) if len(drawn) == len(order) \
+        else set()
+    spare = sorted(set(order[max_nodes:]) | beyond)[:reserve]
+    statements = {**known, **_describe(store, [n for n in spare if n not in known])}
+    drawn, spare = _drop_schema_and_bare(drawn, spare, statements, focus, literals)
+    inside = set(drawn) | set(spare)
+    literal, rdf_type = ox.Literal, ox.NamedNode(RDF_TYPE)
+    edges = []
+    for s in inside:
+        for p, o, g in statements[s]:
+            if type(o) is not literal and p != rdf_type and g not in schema:
+                ok = an.key(o)
+                if ok in inside:
+                    edges.append((s, p.value, ok, g))
+    return drawn, spare, len(order), statements, edges
+
+
+def _everything(store: Any, max_nodes: int, literals: bool, reserve: int) -> _Chosen:
+    """The whole data, highest degree first, from one pass over the store."""
+    scan = _scan(store, an.schema_graphs(store))
+    schema, subjects = scan.schema_in_data, scan.subjects
+    nodes = subjects - schema
+    candidates = []
+    resource = RESOURCE
+    for s, _p, o, _g in scan.links:
+        if s in schema or o in schema:
+            continue
+        if literals or o in subjects or o.startswith(resource):
+            candidates.append((s, "", o, ""))
+            nodes.add(o)
+    order = _by_degree(_degrees(candidates, nodes))
+    drawn = order[:max_nodes]
+    spare = _reserve(drawn, nodes, candidates, reserve)
+    statements = scan.statements
+    statements.update(_describe(store, [n for n in drawn + spare if n in scan.scattered]))
+
+    def keep(node: str) -> bool:
+        return node not in scan.schema_typed and (
+            node in statements or literals or node.startswith(resource))
+
+    drawn, spare = [n for n in drawn if keep(n)], [n for n in spare if keep(n)]
+    inside = set(drawn) | set(spare)
+    edges = [(s, p.value, o, g) for s, p, o, g in scan.links if s in inside and o in inside]
+    return drawn, spare, len(order), statements, edges
 
 
 def _drop_schema_and_bare(drawn: list[str], spare: list[str],
@@ -247,34 +315,80 @@ def _literal_nodes(c: Collected) -> None:
 
 
 class _Table:
-    """Strings numbered in order of first use."""
+    """Strings numbered in order of first use (``index`` may be read and filled directly)."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
 
     def __call__(self, value: str) -> int:
-        if value not in self.index:
-            self.index[value] = len(self.index)
-        return self.index[value]
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.index)
+        return found
 
     def items(self) -> list[str]:
         return list(self.index)
 
 
-def _value(o: Any, nodes: dict[str, int], datatypes: dict[Any, str]) -> tuple[str, Any, str]:
-    """A statement's object for the details panel: (kind, value, extra)."""
-    if type(o) is ox.Literal:
-        if o.language:
-            return "l", o.value, f"@{o.language}"
-        dt = o.datatype
-        extra = datatypes.get(dt)
-        if extra is None:
-            extra = datatypes[dt] = "" if dt.value.endswith("#string") else an.short(dt.value)
-        return "l", o.value, extra
-    name = an.key(o)
-    if name in nodes:
-        return "n", nodes[name], ""
-    return "b" if isinstance(o, ox.BlankNode) else "i", name, ""
+def _details(c: Collected, everyone: list[str], index: dict[str, int], graphs: _Table,
+             preds: _Table, labels: an.Labels) -> tuple[list[list[tuple[Any, ...]]],
+                                                        dict[str, frozenset[str]]]:
+    """Each node's details rows ``(predicate, kind, value, extra, graph)`` and its types.
+
+    A statement's object is ``"l"`` (a literal, extra its ``@lang`` or datatype),
+    ``"n"`` (a node of the page, by index), ``"i"`` (another IRI) or ``"b"`` (a
+    blank node). Labels go to ``labels`` on the way. This is the page's biggest
+    loop (every statement of every node), so it is written out flat.
+    """
+    literal, named, blank = ox.Literal, ox.NamedNode, ox.BlankNode
+    pcache: dict[Any, int] = {}  # predicate term -> index in preds
+    label_preds: set[int] = set()
+    type_pred = -1
+    datatypes: dict[Any, str] = {}
+    gcache = graphs.index
+    offer, key, statements = labels.offer, an.key, c.statements
+    details = []
+    types: dict[str, frozenset[str]] = {}
+    for n in everyone:
+        rows: list[tuple[Any, ...]] = []
+        add = rows.append
+        kinds = []
+        for p, o, g in statements.get(n, ()):
+            pi = pcache.get(p)
+            if pi is None:
+                pi = pcache[p] = preds(p.value)
+                if p.value in an.LABEL_PREDICATES:
+                    label_preds.add(pi)
+                elif p.value == RDF_TYPE:
+                    type_pred = pi
+            gi = gcache.get(g)
+            if gi is None:
+                gi = graphs(g)
+            if type(o) is literal:
+                if pi in label_preds:
+                    offer(n, p.value, o)
+                lang = o.language
+                if lang:
+                    add((pi, "l", o.value, "@" + lang, gi))
+                    continue
+                dt = o.datatype
+                extra = datatypes.get(dt)
+                if extra is None:
+                    extra = datatypes[dt] = "" if dt.value.endswith("#string") \
+                        else an.short(dt.value)
+                add((pi, "l", o.value, extra, gi))
+                continue
+            name = o.value if type(o) is named else key(o)
+            if pi == type_pred:
+                kinds.append(name)
+            at = index.get(name)
+            if at is not None:
+                add((pi, "n", at, "", gi))
+            else:
+                add((pi, "b" if type(o) is blank else "i", name, "", gi))
+        types[n] = frozenset(kinds)
+        details.append(rows)
+    return details, types
 
 
 def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
@@ -287,32 +401,10 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
     everyone = c.drawn + c.reserve
     index = {n: i for i, n in enumerate(everyone)}
     graphs, preds = _Table(), _Table()
-    pcache: dict[Any, int] = {}
-    datatypes: dict[Any, str] = {}
-    literal, rdf_type = ox.Literal, ox.NamedNode(RDF_TYPE)
-    label_terms = {ox.NamedNode(x) for x in an.LABEL_PREDICATES}
     labels = an.Labels()
-    details = []
-    types: dict[str, frozenset[str]] = {}
-    # One pass over every statement: types, labels and the details panel's rows
-    # [predicate, kind, value, extra, graph]; the page merges a statement held by
-    # several graphs when it shows it.
-    for n in everyone:
-        rows = []
-        kinds = []
-        for p, o, g in c.statements.get(n, ()):
-            pi = pcache.get(p)
-            if pi is None:
-                pi = pcache[p] = preds(p.value)
-            if type(o) is literal:
-                if p in label_terms:
-                    labels.offer(n, p.value, o)
-            elif p == rdf_type:
-                kinds.append(an.key(o))
-            kind, value, extra = _value(o, index, datatypes)
-            rows.append([pi, kind, value, extra, graphs(g)])
-        types[n] = frozenset(kinds)
-        details.append(rows)
+    # Types, labels and the details panel's rows in one pass over every statement;
+    # the page merges a statement held by several graphs when it shows it.
+    details, types = _details(c, everyone, index, graphs, preds, labels)
     main_of: dict[frozenset[str], str | None] = {}
     for t in set(types.values()):
         main_of[t] = vocab.main_class(t)
@@ -336,8 +428,14 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
         main = main_of[types[n]]
         cls = class_index.get(main, none) if main is not None else none
         nodes.append([n, label, cls, None, None, 0 if i < len(c.drawn) else 1])
-    edges = [[index[s], index[o], preds(p), graphs(g)] for s, p, o, g in c.edges
-             if s in index and o in index]
+    edges: list[tuple[int, int, int, int]] = []
+    add = edges.append
+    pindex, gindex = preds.index, graphs.index
+    for s, p, o, g in c.edges:
+        a, b = index.get(s), index.get(o)
+        if a is not None and b is not None:
+            pi, gi = pindex.get(p), gindex.get(g)
+            add((a, b, preds(p) if pi is None else pi, graphs(g) if gi is None else gi))
     predicates = preds.items()
     vocab.learn(predicates)
     drawn_edges = sum(1 for e in edges if e[0] < len(c.drawn) and e[1] < len(c.drawn))
