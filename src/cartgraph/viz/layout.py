@@ -1,11 +1,11 @@
 """Node positions computed in Python, so that big graphs draw with physics off.
 
 With igraph (the optional extra ``layout``) positions come from its
-Fruchterman-Reingold layout (the grid variant above 300 nodes; seeded, so the
-same graph gives the same picture). Without it, a deterministic layout groups
-nodes by class: one sunflower (phyllotaxis) disc per class, discs on a circle,
-highest degree in the middle of each disc. It is O(n) and pure Python:
-networkx's spring layout is O(n^2) per iteration and needs numpy.
+Fruchterman-Reingold layout (the grid variant above 300 nodes, fewer iterations
+as graphs grow; seeded, so the same graph gives the same picture). Without it, a
+deterministic layout groups nodes by class: one sunflower (phyllotaxis) disc per
+class, discs on a circle, highest degree in the middle of each disc. It is O(n)
+and pure Python: networkx's spring layout is O(n^2) per iteration and needs numpy.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ def positions(n: int, edges: Sequence[tuple[int, int]], classes: Sequence[int], 
     """Positions for nodes ``0..n-1`` with about ``spacing`` pixels between neighbours."""
     if n == 0:
         return []
-    seed = _by_class(n, edges, classes)
     try:
         import igraph
     except ImportError:
-        found = seed
+        found = _by_class(n, edges, classes)
     else:
-        found = _igraph(igraph, n, edges, seed)
+        found = _igraph(igraph, n, edges, classes)
     return _scaled(found, spacing)
 
 
@@ -60,23 +59,35 @@ def _by_class(n: int, edges: Sequence[tuple[int, int]],
     return out
 
 
+def _iterations(n: int) -> int:
+    """Fruchterman-Reingold iterations: fewer as graphs grow (each costs O(n + edges)).
+
+    Above 10,000 nodes 100 iterations leave neighbours as close together, on
+    average, as 150 do (measured on the synthetic graph), in two thirds of the time.
+    """
+    return 500 if n <= 2000 else 300 if n <= 5000 else 150 if n <= 10000 else 100
+
+
 def _igraph(igraph: object, n: int, edges: Sequence[tuple[int, int]],
-            seed: list[tuple[float, float]]) -> list[tuple[float, float]]:
+            classes: Sequence[int]) -> list[tuple[float, float]]:
     import random
 
     graph = igraph.Graph(n=n, edges=[(a, b) for a, b in edges if a != b])  # type: ignore[attr-defined]
-    niter = 500 if n <= 2000 else 300 if n <= 5000 else 150
-    if n <= 300:
-        layout = graph.layout("fr", seed=[list(p) for p in seed], niter=niter)
-    else:
-        # The grid variant is fast from igraph's own random start (seeding it
-        # with a compact layout makes it slower): give it a seeded generator,
-        # then put the default one back.
-        igraph.set_random_number_generator(random.Random(0))  # type: ignore[attr-defined]
-        try:
+    niter = _iterations(n)
+    # igraph's layouts draw random numbers even from a given start: give them a
+    # seeded generator (the same graph gives the same picture), then put the
+    # default one back.
+    igraph.set_random_number_generator(random.Random(0))  # type: ignore[attr-defined]
+    try:
+        if n <= 300:
+            seed = [list(p) for p in _by_class(n, edges, classes)]
+            layout = graph.layout("fr", seed=seed, niter=niter)
+        else:
+            # The grid variant is fast from igraph's own random start (seeding it
+            # with a compact layout makes it slower).
             layout = graph.layout("fr", grid=True, niter=niter)
-        finally:
-            igraph.set_random_number_generator(random)  # type: ignore[attr-defined]
+    finally:
+        igraph.set_random_number_generator(random)  # type: ignore[attr-defined]
     return [(float(x), float(y)) for x, y in layout.coords]
 
 
