@@ -54,9 +54,13 @@ def _static() -> dict[str, str]:
 
 def escape_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (and still the same JSON)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text) if any(
-        ch in text for ch in _JSON_ESCAPES) else text
+    # check_circular off: the page's data is lists, dicts and scalars built here.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      check_circular=False)
+    for ch, escaped in _JSON_ESCAPES.items():
+        if ch in text:
+            text = text.replace(ch, escaped)
+    return text
 
 
 def _hash(script: str) -> str:
