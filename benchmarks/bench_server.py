@@ -31,6 +31,7 @@ CG = "https://w3id.org/cartgraph/vocab#"
 CGR = "https://w3id.org/cartgraph/id/"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 GRAPH = "https://example.org/bench"
+EXTRA_SERVE_ARGS: list[str] = []
 
 QUERIES = {
     "simple SELECT": f"SELECT ?label WHERE {{ <{CGR}hospital-160> <{LABEL}> ?label }}",
@@ -89,7 +90,7 @@ def start_cartgraph(data: Path, workdir: Path) -> tuple[subprocess.Popen[bytes],
         writer.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES,
                          to_graph=ox.NamedNode(GRAPH))
     proc = subprocess.Popen([_bin("cartgraph"), "--store", str(location), "serve", "--port",
-                             "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "0", *EXTRA_SERVE_ARGS], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()
     m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

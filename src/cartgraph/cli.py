@@ -495,9 +495,11 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
               show_default=True, metavar="SECONDS", help="Per-query time limit.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Largest result served.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Server processes for an on-disk store  [default: CPU count, at least 2]")
 @pass_state
 def serve(state: State, host: str, port: int, allow_update: bool, token_file: str | None,
-          cors: str | None, timeout: float, max_rows: int) -> None:
+          cors: str | None, timeout: float, max_rows: int, workers: int | None) -> None:
     """Serve the SPARQL 1.1 Protocol at /sparql and the explorer at /."""
     from .server import ServerOptions
     from .server import serve as run
@@ -506,7 +508,7 @@ def serve(state: State, host: str, port: int, allow_update: bool, token_file: st
         raise click.UsageError("--allow-update needs --token-file FILE")
     run(state.store(), ServerOptions(host=host, port=port, allow_update=allow_update,
                                      token_file=token_file, cors=cors, timeout=timeout,
-                                     max_rows=max_rows))
+                                     max_rows=max_rows, workers=workers))
 
 
 def main() -> None:

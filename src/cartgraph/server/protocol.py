@@ -1,49 +1,26 @@
-"""The SPARQL 1.1 Protocol endpoint, the query page and the explorer over HTTP.
+"""The HTTP side of the server: routes, content negotiation, the SPARQL 1.1 Protocol.
 
-``serve(store, options)`` binds a :class:`http.server.ThreadingHTTPServer`
-(127.0.0.1 unless told otherwise) with these routes::
-
-    GET  /                the query page (assets under /web/, never from a CDN)
-    GET  /explorer        the network view of the graph (cartgraph.viz)
-    GET  /queries.json    the predeclared prefixes and the named queries
-    GET  /named/NAME      run a named query; other parameters bind its variables
-    GET  /sparql          ?query=... runs a query; without one, the service description
-    POST /sparql          form-encoded query= or update=, application/sparql-query,
-                          application/sparql-update
-
-Queries of an on-disk store run in a pool of worker processes, each holding the
-store open read-only and refreshing it before every query so that it sees new
-commits. A running pyoxigraph query cannot be interrupted, so a query that
-outlives its timeout has its worker killed and replaced, and the client gets 503.
-A SELECT or CONSTRUCT with more than ``max_rows`` results is refused (an error,
-not a silent truncation). Updates, when ``allow_update`` is on, need
-``Authorization: Bearer TOKEN`` and run through ``Store.transaction`` in a worker,
-so they take the write lock and commit a new generation atomically (a killed
-update leaves the store as it was).
-
-In-memory and remote stores have no directory a worker could open: their
-queries run in threads of the server process, where a timeout answers 503 but
-cannot stop the abandoned query.
+:class:`App` holds what every request needs (options, the job runner, the
+update token, the page assets); :func:`http_server` wraps a listening socket in
+a threaded HTTP/1.1 server answering with :class:`_Handler`. The same code runs
+in each worker process of an on-disk store and, for in-memory and remote
+stores, in the server process itself (see :mod:`cartgraph.server`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import hmac
 import io
-import itertools
 import json
-import os
-import queue
 import re
-import signal
 import socket
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -51,9 +28,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import CartgraphError, QueryError, QueryTimeout, StoreBusy, UsageError
+from ..errors import CartgraphError, QueryError, QueryTimeout, UsageError
+from .jobs import MEDIA_TYPE, Job, Runner
+from .options import ServerOptions
 
-__all__ = ["Server", "ServerOptions", "serve", "start"]
+__all__ = ["App", "check_update", "http_server", "negotiate", "read_token"]
 
 # media type -> (format name for cartgraph.query.write_result, kinds it fits)
 _SOLUTION_TYPES = {
@@ -76,13 +55,6 @@ _GRAPH_TYPES = {
 }
 _OFFERS = {"select": _SOLUTION_TYPES, "ask": _BOOLEAN_TYPES, "construct": _GRAPH_TYPES,
            "describe": _GRAPH_TYPES}
-_MEDIA_TYPE = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
-    "ntriples": "application/n-triples", "nt": "application/n-triples",
-    "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
-    "nquads": "application/n-quads",
-}
 _PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _EXPLORER_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
@@ -92,29 +64,6 @@ _EXPLORER_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
 _ASSET_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
                 ".png": "image/png", ".ico": "image/x-icon"}
-_WORKER_START_TIMEOUT = 60.0
-
-
-@dataclass
-class ServerOptions:
-    """How ``cartgraph serve`` runs.
-
-    ``timeout`` (seconds) bounds each query and update; ``max_rows`` the solutions
-    or triples one query may return; ``max_request_bytes`` the size of a request
-    body (413 beyond it). ``workers`` query processes (default: the CPU count, at
-    least 2). ``log`` prints one line per request on stderr.
-    """
-
-    host: str = "127.0.0.1"
-    port: int = 7878
-    allow_update: bool = False
-    token_file: str | None = None
-    cors: str | None = None
-    timeout: float = 30.0
-    max_rows: int = 100_000
-    workers: int | None = None
-    max_request_bytes: int = 1 << 20
-    log: bool = False
 
 
 class _HTTPError(Exception):
@@ -126,111 +75,9 @@ class _HTTPError(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
-# -- answering one job (in a worker process or a thread) -----------------------------
-
-
-@dataclass(frozen=True)
-class _Job:
-    """A query (``fmt`` is a write_result format name) or an update for the store."""
-
-    kind: str  # select, ask, construct, describe or update
-    text: str
-    fmt: str = ""
-    source: str = "query"
-
-
-_Reply = tuple[int, str, bytes]  # status, media type, body
-
-
-class _RowCounter:
-    """A byte sink that stops the serialiser once it has seen more than ``limit`` rows."""
-
-    def __init__(self, limit: int) -> None:
-        self.buffer = io.BytesIO()
-        self.lines = 0
-        self.limit = limit + 1  # the header line
-        self.exceeded = False
-
-    def write(self, data: bytes) -> int:
-        self.lines += data.count(b"\n")
-        if self.lines > self.limit:
-            self.exceeded = True
-            raise OSError("too many rows")
-        return self.buffer.write(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _too_many(max_rows: int, what: str) -> _Reply:
-    message = (f"the result has more than {max_rows} {what} (the server's limit, "
-               "--max-rows): add a LIMIT or narrow the query")
-    return 400, "text/plain", message.encode()
-
-
-def _answer(store: Any, job: _Job, max_rows: int) -> _Reply:
-    """Run ``job`` on ``store``; every failure becomes a status and a message."""
-    try:
-        if job.kind == "update":
-            _update(store, job.text)
-            return 204, "", b""
-        return _query(store, job, max_rows)
-    except StoreBusy as exc:
-        return 503, "text/plain", str(exc).encode()
-    except CartgraphError as exc:
-        return 400, "text/plain", str(exc).encode()
-    except Exception as exc:  # a bug or an engine failure: say so, keep serving
-        return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
-
-
-def _query(store: Any, job: _Job, max_rows: int) -> _Reply:
-    import pyoxigraph as ox
-
-    from .query import write_result
-
-    result = store.query(job.text, source=job.source)
-    out = io.BytesIO()
-    if isinstance(result, ox.QueryBoolean):
-        write_result(result, job.fmt, out)
-    elif isinstance(result, ox.QuerySolutions):
-        # Serialise natively to TSV (one line per row) while counting rows, then
-        # convert: both steps stay in Rust and the cap never holds a huge result.
-        counter = _RowCounter(max_rows)
-        try:
-            result.serialize(counter, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
-        except OSError:
-            if counter.exceeded:
-                return _too_many(max_rows, "rows")
-            raise
-        tsv = counter.buffer.getvalue()
-        if job.fmt == "tsv":
-            return 200, _MEDIA_TYPE["tsv"], tsv
-        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        write_result(parsed, job.fmt, out)
-    else:
-        triples = list(itertools.islice(result, max_rows + 1))
-        if len(triples) > max_rows:
-            return _too_many(max_rows, "triples")
-        write_result(triples, job.fmt, out)
-    return 200, _MEDIA_TYPE[job.fmt], out.getvalue()
-
-
-def _update(store: Any, text: str) -> None:
-    from .namespaces import PREFIXES
-    from .query import syntax_message
-
-    with store.transaction() as writer:
-        try:
-            writer.update(text, prefixes=PREFIXES)
-        except SyntaxError as exc:
-            raise QueryError(syntax_message("update", exc)) from None
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise QueryError(f"update: {exc}") from None
-
-
 def check_update(text: str) -> None:
     """Refuse what an update must not do: fetch (LOAD, SERVICE) or be a query."""
-    from .query import query_kind, refuse_fetching
+    from ..query import query_kind, refuse_fetching
 
     if query_kind(text) != "update":
         raise _HTTPError(400, "update= holds a query: send it as query= "
@@ -240,191 +87,6 @@ def check_update(text: str) -> None:
     except QueryError as exc:
         raise _HTTPError(400, str(exc)) from None
 
-
-# -- running jobs: worker processes, or threads -------------------------------------
-
-
-def _worker_main(fd: int, path: str, max_rows: int) -> None:
-    """A query worker: open the store read-only, answer jobs until the pipe closes."""
-    from multiprocessing.connection import Connection
-
-    from .store import Store
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    conn = Connection(fd)
-    try:
-        store = Store.open(path, create=False, seed=False)
-    except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            store.refresh()
-            reply = _answer(store, job, max_rows)
-        except Exception as exc:
-            reply = (500, "text/plain", f"worker failed: {exc}".encode())
-        conn.send(reply)
-
-
-_WORKER_CODE = ("import sys; from cartgraph.server import _worker_main; "
-                "_worker_main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))")
-
-
-class _Worker:
-    """One worker process (a fresh interpreter, so no script is re-imported) and its pipe."""
-
-    def __init__(self, path: str, max_rows: int) -> None:
-        import subprocess
-        from multiprocessing.connection import Connection
-
-        import cartgraph
-
-        parent, child = socket.socketpair()
-        env = dict(os.environ)
-        package_root = str(Path(cartgraph.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, env.get("PYTHONPATH")) if p)
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), path,
-                 str(max_rows)], pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
-                env=env)
-        finally:
-            child.close()
-        self.conn = Connection(parent.detach())
-
-    def wait_ready(self) -> None:
-        try:
-            ready = self.conn.poll(_WORKER_START_TIMEOUT)
-            status, detail = self.conn.recv() if ready else ("error", "no answer in time")
-        except (EOFError, OSError):
-            status, detail = "error", "it exited"
-        if status != "ready":
-            self.kill()
-            raise CartgraphError(f"a query worker could not open the store: {detail}")
-
-    def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-            self.process.wait(5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-
-class _ProcessRunner:
-    """A fixed pool of worker processes; a worker that times out is killed and replaced."""
-
-    def __init__(self, path: Path, *, size: int, timeout: float, max_rows: int) -> None:
-        self._path, self._timeout, self._max_rows = str(path), timeout, max_rows
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._closed = threading.Event()
-        self._lock = threading.Lock()
-        self._workers: set[_Worker] = set()
-        self.size = size
-        started = [self._new() for _ in range(size)]
-        try:
-            for w in started:
-                w.wait_ready()
-                self._idle.put(w)
-        except BaseException:
-            self.close()
-            raise
-
-    def _new(self) -> _Worker:
-        worker = _Worker(self._path, self._max_rows)
-        with self._lock:
-            self._workers.add(worker)
-        return worker
-
-    def _retire(self, worker: _Worker) -> None:
-        worker.kill()
-        with self._lock:
-            self._workers.discard(worker)
-        if not self._closed.is_set():
-            threading.Thread(target=self._replace, daemon=True,
-                             name="cartgraph-worker-restart").start()
-
-    def _replace(self) -> None:
-        while not self._closed.is_set():
-            worker = self._new()
-            try:
-                worker.wait_ready()
-            except CartgraphError:
-                with self._lock:
-                    self._workers.discard(worker)
-                time.sleep(1.0)
-                continue
-            if self._closed.is_set():
-                worker.kill()
-            else:
-                self._idle.put(worker)
-            return
-
-    def run(self, job: _Job) -> _Reply:
-        try:
-            worker = self._idle.get(timeout=self._timeout)
-        except queue.Empty:
-            raise _HTTPError(503, f"all {self.size} query workers are busy; try again "
-                                  "later", {"Retry-After": "1"}) from None
-        healthy = False
-        try:
-            worker.conn.send(job)
-            if worker.conn.poll(self._timeout):
-                reply: _Reply = worker.conn.recv()
-                healthy = True
-                return reply
-            what = "update" if job.kind == "update" else "query"
-            raise QueryTimeout(f"{what} timed out after {self._timeout:g} s (the server's "
-                               "--timeout); it was stopped")
-        except (EOFError, OSError) as exc:
-            raise _HTTPError(500, f"the query worker died ({exc or 'no reply'}); it was "
-                                  "replaced") from None
-        finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                self._retire(worker)
-
-    def close(self) -> None:
-        self._closed.set()
-        with self._lock:
-            workers = list(self._workers)
-            self._workers.clear()
-        for w in workers:
-            w.kill()
-
-
-class _ThreadRunner:
-    """Runs jobs in threads of this process (in-memory and remote stores)."""
-
-    size = 0
-
-    def __init__(self, store: Any, *, timeout: float, max_rows: int) -> None:
-        self._store, self._timeout, self._max_rows = store, timeout, max_rows
-        self._write = threading.Lock()
-
-    def run(self, job: _Job) -> _Reply:
-        from .query import run_with_timeout
-
-        def work() -> _Reply:
-            if job.kind == "update":
-                with self._write:
-                    return _answer(self._store, job, self._max_rows)
-            return _answer(self._store, job, self._max_rows)
-
-        try:
-            return run_with_timeout(work, self._timeout)
-        except QueryTimeout:
-            raise QueryTimeout(f"query timed out after {self._timeout:g} s (the server's "
-                               "--timeout)") from None
-
-    def close(self) -> None:
-        pass
 
 
 # -- content negotiation -----------------------------------------------------------
@@ -489,31 +151,37 @@ def _a(kind: str) -> str:
 # -- the HTTP application -----------------------------------------------------------
 
 
-class _App:
-    """Everything the request handlers share: options, runner, token, assets."""
+class App:
+    """Everything the request handlers share: options, runner, token, assets.
 
-    def __init__(self, store: Any, options: ServerOptions) -> None:
-        self.store, self.options = store, options
-        self.token = _read_token(options.token_file) if options.allow_update else None
+    ``active`` counts requests being answered; once ``draining`` is set, each
+    connection is closed after its current answer (a worker about to exit).
+    """
+
+    def __init__(self, store: Any, options: ServerOptions, *, runner: Runner,
+                 token: str | None, draining: threading.Event | None = None) -> None:
+        self.store, self.options, self.runner, self.token = store, options, runner, token
+        self.draining = draining or threading.Event()
+        self.active = 0
+        self._active_lock = threading.Lock()
         self.assets = _load_assets()
         self._explorer: tuple[Any, bytes] | None = None
         self._explorer_lock = threading.Lock()
-        path = getattr(store, "path", None)
-        if path is not None:
-            size = options.workers or max(2, os.cpu_count() or 2)
-            self.runner: Any = _ProcessRunner(path, size=size, timeout=options.timeout,
-                                              max_rows=options.max_rows)
-        else:
-            self.runner = _ThreadRunner(store, timeout=options.timeout,
-                                        max_rows=options.max_rows)
 
-    def close(self) -> None:
-        self.runner.close()
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._active_lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._active_lock:
+                self.active -= 1
 
     def explorer(self) -> bytes:
         """The viz page for the current state of the store, rebuilt after commits."""
         try:
-            from .viz import view
+            from ..viz import view
         except ImportError:
             raise _HTTPError(503, "the explorer is not available in this installation "
                                   "(cartgraph.viz is missing)") from None
@@ -526,7 +194,8 @@ class _App:
             return self._explorer[1]
 
 
-def _read_token(token_file: str | None) -> str:
+def read_token(token_file: str | None) -> str:
+    """The bearer token for updates, from the first line of ``token_file``."""
     if not token_file:
         raise UsageError("--allow-update needs --token-file FILE")
     try:
@@ -575,16 +244,9 @@ def _service_description(endpoint: str, options: ServerOptions) -> list[Any]:
     return [ox.Triple(*t) for t in triples]
 
 
-def _make_handler(app: _App) -> type[BaseHTTPRequestHandler]:
-    class Handler(_Handler):
-        pass
-
-    Handler.app = app
-    return Handler
-
-
 class _Handler(BaseHTTPRequestHandler):
-    app: _App
+    app: App
+    raw_requestline: bytes
     protocol_version = "HTTP/1.1"
     server_version = "cartgraph"
     sys_version = ""
@@ -596,6 +258,40 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def parse_request(self) -> bool:
+        """The request line and headers, read without the email package.
+
+        BaseHTTPRequestHandler parses headers with ``email.parser``, which costs
+        more than answering a simple query; HTTP/1.1 headers need much less.
+        """
+        self.command = None  # type: ignore[assignment]
+        self.close_connection = True
+        self.headers = _Headers()  # type: ignore[assignment]
+        self.requestline = line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = line.split()
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            self._error(_HTTPError(400, f"bad request line {line[:100]!r}"))
+            return False
+        if not re.fullmatch(r"HTTP/1\.[0-9]", words[2]):
+            self._error(_HTTPError(505, f"HTTP version {words[2][:20]} is not supported"))
+            return False
+        self.command, self.path, self.request_version = words
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        headers = _Headers()
+        problem = headers.read(self.rfile)
+        self.headers = headers  # type: ignore[assignment]
+        if problem:
+            self._error(_HTTPError(431 if "too" in problem else 400, problem))
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive")
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and \
+                self.request_version != "HTTP/1.0":
+            return self.handle_expect_100()
+        return True
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.app.options.log:
             super().log_message(format, *args)
@@ -603,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, media: str = "", *,
               headers: dict[str, str] | None = None, head: bool = False) -> None:
         lines = [f"{self.protocol_version} {status} {HTTPStatus(status).phrase}",
-                 f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+                 f"Server: {self.server_version}", f"Date: {_http_date()}"]
         if media:
             if media.startswith("text/") and "charset" not in media:
                 media += "; charset=utf-8"
@@ -625,7 +321,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(exc.status, (exc.message + "\n").encode(), "text/plain; charset=utf-8",
                    headers=exc.headers, head=head)
 
+    def _expired(self, exc: QueryTimeout) -> None:
+        """Answer 503 for a job that outlived the timeout (called by the watchdog)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._error(_HTTPError(503, str(exc)), head=self.command == "HEAD")
+            self.connection.shutdown(socket.SHUT_WR)
+
     def _handle(self, work: Any, *, head: bool = False) -> None:
+        with self.app.answering():
+            self._answer(work, head=head)
+
+    def _answer(self, work: Any, *, head: bool) -> None:
+        if self.app.draining.is_set():
+            self.close_connection = True
         try:
             work()
         except _HTTPError as exc:
@@ -766,7 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _run_query(self, text: str, params: dict[str, list[str]], *, source: str = "query",
                    head: bool = False) -> None:
-        from .query import check_query
+        from ..query import check_query
 
         for name in ("default-graph-uri", "named-graph-uri"):
             if name in params:
@@ -774,7 +483,10 @@ class _Handler(BaseHTTPRequestHandler):
                                       "union of all graphs; use GRAPH (or FROM) in the query")
         kind = check_query(text)
         fmt = negotiate(kind, self.headers.get("Accept"), _one(params, "format", None))
-        status, media, body = self.app.runner.run(_Job(kind, text, fmt, source))
+        reply = self.app.runner.run(Job(kind, text, fmt, source), self._expired)
+        if reply is None:
+            return
+        status, media, body = reply
         if status != 200:
             raise _HTTPError(status, body.decode("utf-8", errors="replace").strip())
         headers = {"Cache-Control": "no-store"}
@@ -785,7 +497,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, media, headers=headers, head=head)
 
     def _run_named(self, name: str, params: dict[str, list[str]], *, head: bool) -> None:
-        from .query import bind_params, named_query
+        from ..query import bind_params, named_query
 
         named = named_query(name)
         given = {k: v[-1] for k, v in params.items() if k != "format"}
@@ -802,7 +514,10 @@ class _Handler(BaseHTTPRequestHandler):
             if name in params:
                 raise _HTTPError(400, f"{name} is not supported; use USING in the update")
         check_update(text)
-        status, _media, body = self.app.runner.run(_Job("update", text))
+        reply = self.app.runner.run(Job("update", text), self._expired)
+        if reply is None:
+            return
+        status, _media, body = reply
         if status not in {200, 204}:
             raise _HTTPError(status, body.decode("utf-8", errors="replace").strip())
         self._send(204, b"")
@@ -820,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _describe(self, *, head: bool) -> None:
         import pyoxigraph as ox
 
-        from .query import GRAPH_FORMATS
+        from ..query import GRAPH_FORMATS
 
         address: Any = self.server.server_address
         host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
@@ -834,7 +549,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "formats": "http://www.w3.org/ns/formats/"}
         ox.serialize(triples, out, GRAPH_FORMATS[fmt],
                      prefixes=prefixes if fmt in {"turtle", "rdfxml"} else None)
-        self._send(200, out.getvalue(), _MEDIA_TYPE[fmt], head=head)
+        self._send(200, out.getvalue(), MEDIA_TYPE[fmt], head=head)
 
     # -- pages ----------------------------------------------------------------------
 
@@ -847,8 +562,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, self.app.assets[name], media, headers=headers, head=head)
 
     def _queries_json(self, *, head: bool) -> None:
-        from .namespaces import PREFIXES
-        from .query import named_queries
+        from ..namespaces import PREFIXES
+        from ..query import named_queries
 
         data = {"prefixes": PREFIXES, "queries": [
             {**nq.to_json(), "text": nq.text} for nq in named_queries().values()],
@@ -866,7 +581,49 @@ def _explorer_csp(html: bytes) -> str:
     return _EXPLORER_CSP
 
 
+_DATE: list[Any] = [0, ""]  # the second and its formatted Date header
+
+
+def _http_date() -> str:
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[:] = [now, email.utils.formatdate(now, usegmt=True)]
+    return str(_DATE[1])
+
+
+class _Headers(dict[str, str]):
+    """Request headers by lower-case name; a repeated header's values joined by commas."""
+
+    _MAX_COUNT, _MAX_LINE = 100, 65536
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
+
+    def read(self, rfile: Any) -> str | None:
+        """Read header lines up to the blank line; a problem as a message, or None."""
+        last = None
+        for _ in range(self._MAX_COUNT + 1):
+            raw = rfile.readline(self._MAX_LINE + 1)
+            if len(raw) > self._MAX_LINE:
+                return "a header line is too long"
+            if raw in (b"\r\n", b"\n", b""):
+                return None
+            text = raw.decode("iso-8859-1").rstrip("\r\n")
+            if text[0] in " \t" and last is not None:  # obsolete line folding
+                self[last] += " " + text.strip()
+                continue
+            name, colon, value = text.partition(":")
+            last = name.strip().lower()
+            if not colon or not last or last != name.lower():
+                return f"bad header line {text[:100]!r}"
+            value = value.strip()
+            self[last] = f"{self[last]}, {value}" if last in self else value
+        return f"too many header lines (more than {self._MAX_COUNT})"
+
+
 def _params(text: str) -> dict[str, list[str]]:
+    if not text:
+        return {}
     try:
         return parse_qs(text, keep_blank_values=True, strict_parsing=False,
                         errors="strict", max_num_fields=1000)
@@ -892,82 +649,27 @@ def _decode(body: bytes) -> str:
         raise _HTTPError(400, f"the request body is not UTF-8: {exc}") from None
 
 
-# -- starting and stopping ---------------------------------------------------------
-
-
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
     allow_reuse_address = True
 
-
-class Server:
-    """A running server: ``url``, ``port``, ``serve_forever()`` and ``close()``."""
-
-    def __init__(self, store: Any, options: ServerOptions) -> None:
-        self.options = options
-        self._app = _App(store, options)
-        family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
-        server_class = type("_Bound", (_HTTPServer,), {"address_family": family})
-        try:
-            self._httpd = server_class((options.host, options.port), _make_handler(self._app))
-        except OSError as exc:
-            self._app.close()
-            raise CartgraphError(f"cannot listen on {options.host}:{options.port}: "
-                                 f"{exc.strerror or exc}") from None
-        self.port: int = self._httpd.server_address[1]
-        host = f"[{options.host}]" if ":" in options.host else options.host
-        self.url = f"http://{host}:{self.port}/"
-        self._thread: threading.Thread | None = None
-
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.25)
-
-    def start_thread(self) -> Server:
-        """Serve from a daemon thread (for tests and embedding)."""
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True,
-                                        name="cartgraph-server")
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._httpd.server_close()
-        self._app.close()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def get_request(self) -> tuple[socket.socket, Any]:
+        # The listening socket is non-blocking (several processes accept on it);
+        # the connections themselves block.
+        connection, address = self.socket.accept()
+        connection.setblocking(True)
+        return connection, address
 
 
-@contextlib.contextmanager
-def start(store: Any, options: ServerOptions | None = None) -> Iterator[Server]:
-    """Run a server on a thread for the duration of a ``with`` block (port 0: any free)."""
-    server = Server(store, options or ServerOptions(port=0)).start_thread()
-    try:
-        yield server
-    finally:
-        server.close()
+def http_server(listener: socket.socket, app: App) -> ThreadingHTTPServer:
+    """A threaded HTTP/1.1 server answering on ``listener`` (bound and listening)."""
 
+    class Handler(_Handler):
+        pass
 
-def serve(store: Any, options: ServerOptions) -> None:
-    """Serve until Ctrl-C (or SIGTERM); prints where on stderr."""
-    server = Server(store, options)
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    print(f"serving {server.url} (SPARQL at /sparql)", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("stopped", file=sys.stderr, flush=True)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.close()
+    Handler.app = app
+    httpd = _HTTPServer(listener.getsockname(), Handler, bind_and_activate=False)
+    httpd.socket.close()
+    httpd.socket = listener
+    httpd.server_address = listener.getsockname()
+    return httpd

@@ -1,0 +1,214 @@
+"""Answering one query or update against a store, and running answers under a timeout.
+
+:func:`answer` turns every outcome into a status, a media type and a body (so a
+worker never raises into the HTTP layer); :class:`Runner` runs answers on
+threads of this process, each bounded by the server's timeout.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import CartgraphError, QueryError, QueryTimeout, StoreBusy
+
+__all__ = ["MEDIA_TYPE", "Job", "Reply", "Runner", "answer"]
+
+MEDIA_TYPE = {
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+    "ntriples": "application/n-triples", "nt": "application/n-triples",
+    "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
+    "nquads": "application/n-quads",
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A query (``fmt`` is a write_result format name) or an update for the store."""
+
+    kind: str  # select, ask, construct, describe or update
+    text: str
+    fmt: str = ""
+    source: str = "query"
+
+
+Reply = tuple[int, str, bytes]  # status, media type, body
+
+
+class _RowCounter:
+    """A byte sink that stops the serialiser once it has seen more than ``limit`` rows."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer = io.BytesIO()
+        self.lines = 0
+        self.limit = limit + 1  # the header line
+        self.exceeded = False
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            self.exceeded = True
+            raise OSError("too many rows")
+        return self.buffer.write(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _too_many(max_rows: int, what: str) -> Reply:
+    message = (f"the result has more than {max_rows} {what} (the server's limit, "
+               "--max-rows): add a LIMIT or narrow the query")
+    return 400, "text/plain", message.encode()
+
+
+def answer(store: Any, job: Job, max_rows: int) -> Reply:
+    """Run ``job`` on ``store``; every failure becomes a status and a message."""
+    try:
+        if job.kind == "update":
+            _update(store, job.text)
+            return 204, "", b""
+        return _query(store, job, max_rows)
+    except StoreBusy as exc:
+        return 503, "text/plain", str(exc).encode()
+    except CartgraphError as exc:
+        return 400, "text/plain", str(exc).encode()
+    except Exception as exc:  # a bug or an engine failure: say so, keep serving
+        return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
+
+
+def _query(store: Any, job: Job, max_rows: int) -> Reply:
+    import pyoxigraph as ox
+
+    from ..query import write_result
+
+    result = store.query(job.text, source=job.source)
+    out = io.BytesIO()
+    if isinstance(result, ox.QueryBoolean):
+        write_result(result, job.fmt, out)
+    elif isinstance(result, ox.QuerySolutions):
+        # Serialise natively to TSV (one line per row) while counting rows, then
+        # convert: both steps stay in Rust and the cap never holds a huge result.
+        counter = _RowCounter(max_rows)
+        try:
+            result.serialize(counter, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
+        except OSError:
+            if counter.exceeded:
+                return _too_many(max_rows, "rows")
+            raise
+        tsv = counter.buffer.getvalue()
+        if job.fmt == "tsv":
+            return 200, MEDIA_TYPE["tsv"], tsv
+        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        write_result(parsed, job.fmt, out)
+    else:
+        triples = list(itertools.islice(result, max_rows + 1))
+        if len(triples) > max_rows:
+            return _too_many(max_rows, "triples")
+        write_result(triples, job.fmt, out)
+    return 200, MEDIA_TYPE[job.fmt], out.getvalue()
+
+
+def _update(store: Any, text: str) -> None:
+    from ..namespaces import PREFIXES
+    from ..query import syntax_message
+
+    with store.transaction() as writer:
+        try:
+            writer.update(text, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(syntax_message("update", exc)) from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"update: {exc}") from None
+
+
+class _Ticket:
+    """One job being answered: its deadline and what to do if it passes."""
+
+    __slots__ = ("answered", "deadline", "expire", "expired", "what")
+
+    def __init__(self, what: str, deadline: float, expire: Callable[[QueryTimeout], None]
+                 ) -> None:
+        self.what, self.deadline, self.expire = what, deadline, expire
+        self.expired = False
+        self.answered = threading.Event()
+
+
+class Runner:
+    """Answers jobs on the calling thread, each bounded by ``timeout``.
+
+    pyoxigraph releases the GIL while it evaluates a query, so queries run in
+    parallel with each other and with the HTTP threads. A running query cannot
+    be interrupted: when one outlives the timeout, a watchdog thread calls the
+    job's ``expire`` callback (which answers 503 on the job's connection) and
+    then ``on_timeout`` if given (a worker process then drains and exits, which
+    stops the query); without it the query is abandoned and finishes in the
+    background. ``refresh`` reopens an on-disk store before each job, so that it
+    sees new commits. ``abandoned`` counts the jobs that timed out.
+    """
+
+    def __init__(self, store: Any, *, timeout: float, max_rows: int, refresh: bool = False,
+                 on_timeout: Callable[[], None] | None = None) -> None:
+        self._store, self._timeout, self._max_rows = store, timeout, max_rows
+        self._refresh, self._on_timeout = refresh, on_timeout
+        self._write = threading.Lock()
+        self._lock = threading.Lock()
+        self._running: dict[int, _Ticket] = {}
+        self._closed = threading.Event()
+        self.abandoned = 0
+        threading.Thread(target=self._watch, daemon=True, name="cartgraph-watchdog").start()
+
+    def run(self, job: Job, expire: Callable[[QueryTimeout], None]) -> Reply | None:
+        """The reply to ``job``, or None if it timed out and ``expire`` answered instead."""
+        what = "update" if job.kind == "update" else "query"
+        ticket = _Ticket(what, time.monotonic() + self._timeout, expire)
+        with self._lock:
+            self._running[id(ticket)] = ticket
+        try:
+            reply = self._work(job)
+        finally:
+            with self._lock:
+                self._running.pop(id(ticket), None)
+        if ticket.expired:
+            ticket.answered.wait(5)  # let the watchdog finish writing the 503
+            return None
+        return reply
+
+    def _work(self, job: Job) -> Reply:
+        try:
+            if self._refresh:
+                self._store.refresh()
+            if job.kind == "update":
+                with self._write:
+                    return answer(self._store, job, self._max_rows)
+            return answer(self._store, job, self._max_rows)
+        except Exception as exc:  # answer() already turns store errors into replies
+            return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
+
+    def _watch(self) -> None:
+        message = f"timed out after {self._timeout:g} s (the server's --timeout)"
+        if self._on_timeout is not None:
+            message += "; it was stopped"
+        while not self._closed.wait(min(0.1, self._timeout / 4)):
+            now = time.monotonic()
+            with self._lock:
+                late = [t for t in self._running.values() if t.deadline <= now]
+                for ticket in late:
+                    del self._running[id(ticket)]
+                    ticket.expired = True
+                self.abandoned += len(late)
+            for ticket in late:
+                if self._on_timeout is not None:
+                    self._on_timeout()
+                try:
+                    ticket.expire(QueryTimeout(f"{ticket.what} {message}"))
+                finally:
+                    ticket.answered.set()
+
+    def close(self) -> None:
+        self._closed.set()
