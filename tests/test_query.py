@@ -186,6 +186,16 @@ def test_union_default_graph_and_graph_patterns(memory_store: Store) -> None:
     assert int(union[0]["n"]) > 0
 
 
+def test_predeclared_prefixes_work_with_and_without_prefixed_names(memory_store: Store
+                                                                   ) -> None:
+    hospitals = "SELECT ?s WHERE { ?s a cg:Hospital } ORDER BY ?s"
+    full = "SELECT ?s WHERE { ?s a <https://w3id.org/cartgraph/vocab#Hospital> } ORDER BY ?s"
+    assert memory_store.select(hospitals) == memory_store.select(full) != []
+    # `<cg:x&&?n>` looks like an IRI to the quick scan; the prefix must still resolve
+    tricky = "ASK { VALUES ?n { 1 } FILTER(?n<cg:x&&?n>0) }"
+    assert memory_store.query(tricky).__bool__() is False
+
+
 def test_query_kind_ignores_keywords_in_strings_and_comments() -> None:
     assert query_kind('SELECT ?s WHERE { ?s rdfs:label "INSERT DATA" }') == "select"
     assert query_kind("# DELETE everything\nASK { ?s ?p ?o }") == "ask"

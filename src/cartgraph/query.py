@@ -8,11 +8,12 @@ terms are made on the way. Updates, ``SERVICE`` and ``LOAD`` are refused here:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import IO, Any, TypeVar
 
@@ -55,18 +56,27 @@ DEFAULT_FORMAT = {"select": "table", "ask": "table", "construct": "turtle",
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE",
                  "ADD", "WITH"}
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"} | _UPDATE_WORDS
-_TOKENS = re.compile(
+# strings, IRIs and comments: where a keyword or a colon means nothing
+_OPAQUE = re.compile(
     r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*\''''
-    r'''|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*|[A-Za-z_]+''')
+    r'''|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*''')
+_TOKENS = re.compile(_OPAQUE.pattern + "|[A-Za-z_]+")
 
 
 _BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
 
 
-def keywords(text: str) -> list[str]:
+@lru_cache(maxsize=256)  # a server sees the same few queries again and again
+def keywords(text: str) -> tuple[str, ...]:
     """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
-    return [t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_"]
+    return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
+
+
+@lru_cache(maxsize=256)
+def uses_prefixed_names(text: str) -> bool:
+    """Whether the query has a colon outside strings, IRIs and comments (``cg:x``)."""
+    return ":" in _OPAQUE.sub(" ", text)
 
 
 def query_kind(text: str) -> str:
@@ -161,6 +171,11 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
     text = bind_params(text, params)
     engine = getattr(store, "ox", store)
     try:
+        # Handing pyoxigraph the prefix table costs more than a small query, so only
+        # when a prefixed name may be used (retried with it if the guess was wrong).
+        if not uses_prefixed_names(text):
+            with contextlib.suppress(SyntaxError):
+                return engine.query(text, use_default_graph_as_union=True)
         return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise QueryError(syntax_message(source, exc)) from None
