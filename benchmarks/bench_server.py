@@ -31,7 +31,6 @@ CG = "https://w3id.org/cartgraph/vocab#"
 CGR = "https://w3id.org/cartgraph/id/"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 GRAPH = "https://example.org/bench"
-EXTRA_SERVE_ARGS: list[str] = []
 
 QUERIES = {
     "simple SELECT": f"SELECT ?label WHERE {{ <{CGR}hospital-160> <{LABEL}> ?label }}",
@@ -80,7 +79,8 @@ def start_oxigraph(data: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], 
     return proc, port, "/query"
 
 
-def start_cartgraph(data: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], int, str]:
+def start_cartgraph(data: Path, workdir: Path, *serve_args: str
+                    ) -> tuple[subprocess.Popen[bytes], int, str]:
     import pyoxigraph as ox
 
     from cartgraph.store import Store
@@ -90,7 +90,8 @@ def start_cartgraph(data: Path, workdir: Path) -> tuple[subprocess.Popen[bytes],
         writer.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES,
                          to_graph=ox.NamedNode(GRAPH))
     proc = subprocess.Popen([_bin("cartgraph"), "--store", str(location), "serve", "--port",
-                             "0", *EXTRA_SERVE_ARGS], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "0", *serve_args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()
     m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

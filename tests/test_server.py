@@ -164,6 +164,49 @@ def test_status_codes(server: str, method: str, path: str, data: bytes | None,
         assert "POST" in response_headers["allow"]
 
 
+def _raw(base: str, data: bytes) -> bytes:
+    """Send bytes as they are and read the whole answer (the server closes after it)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(("data", "status", "message"), [
+    (b"GARBAGE\r\n\r\n", 400, b"bad request line"),
+    (b"GET /sparql HTTP/2.0\r\n\r\n", 505, b"HTTP/2.0"),
+    (b"GET /sparql HTTP/1.1\r\nno colon here\r\n\r\n", 400, b"bad header line"),
+    (b"GET /sparql HTTP/1.1\r\nHost : x\r\n\r\n", 400, b"bad header line"),
+    (b"GET /sparql HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431, b"too many"),
+    (b"GET /sparql HTTP/1.1\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431, b"too long"),
+])
+def test_malformed_requests_get_a_clear_status(server: str, data: bytes, status: int,
+                                               message: bytes) -> None:
+    answer = _raw(server, data)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+    assert b"Connection: close" in answer and message in answer
+
+
+def test_keep_alive_folded_headers_and_expect_continue(server: str) -> None:
+    query = quote("ASK { cgr:uker a cg:Hospital }")
+    body = b"query=" + query.encode()
+    answer = _raw(server, (
+        f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv,\r\n"
+        " application/sparql-results+json\r\n\r\n"  # folded: the JSON offer counts
+        "POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}"
+        "\r\n\r\n").encode() + body)
+    first, rest = answer.split(b"HTTP/1.1 100", 1)
+    assert first.startswith(b"HTTP/1.1 200 ") and b'"boolean":true' in first
+    assert b"HTTP/1.1 200 " in rest and rest.rstrip().endswith(b'"boolean":true}')
+
+
 def test_syntax_error_names_line_and_column(server: str) -> None:
     status, _, body = get(server, "SELECT ?s\nWHERE { ?s a cg:Hospital")
     assert status == 400
@@ -300,6 +343,26 @@ def test_a_slow_query_times_out_and_the_server_keeps_answering(server: str) -> N
     assert time.monotonic() - fast_started < 1
     slow.join()
     assert answers == [503]
+
+
+def _children(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_a_worker_that_timed_out_is_replaced(store_dir: Path) -> None:
+    with cartgraph_serve(store_dir, "--timeout", "1", "--workers", "2") as (url, proc):
+        before = _children(proc.pid)
+        assert len(before) == 2
+        assert get(url, SLOW)[0] == 503
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = _children(proc.pid)
+            if len(now) == 2 and len(now & before) == 1:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and len(now & before) == 1  # one stopped, one new
+        for _ in range(20):  # both answer (new connections spread over the pool)
+            assert get(url, "ASK { ?s ?p ?o }")[0] == 200
 
 
 # -- pages -----------------------------------------------------------------------------
