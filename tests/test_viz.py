@@ -201,3 +201,58 @@ def test_cli_view(run, tmp_path):
     assert focus.exit_code == 0, focus.output
     bad = run("view", "-o", str(out), "--query", str(tmp_path / "none.rq"))
     assert bad.exit_code == 1 and "none.rq: cannot read" in bad.stderr
+
+
+def test_the_same_graph_gives_the_same_page(bundled_store):
+    assert view(bundled_store).html == view(bundled_store).html
+    small = view(bundled_store, focus="cgr:uker", depth=1)
+    assert small.html == view(bundled_store, focus="cgr:uker", depth=1).html
+
+
+def _scattered_store(path) -> Store:
+    """On disk (quads come graph by graph), one node said by two graphs, the default
+    graph and provenance, another by one graph."""
+    from cartgraph.namespaces import PROVENANCE_GRAPH
+
+    raw = ox.Store(str(path))
+    a, b = ox.NamedNode(RESOURCE + "a"), ox.NamedNode(RESOURCE + "b")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for g in (ox.NamedNode("https://example.org/g2"), ox.NamedNode("https://example.org/g1"),
+              ox.DefaultGraph(), ox.NamedNode(PROVENANCE_GRAPH)):
+        raw.add(ox.Quad(a, label, ox.Literal("A"), g))
+        raw.add(ox.Quad(a, ox.NamedNode(VOCAB + "partOf"), b, g))
+        raw.add(ox.Quad(a, ox.NamedNode(VOCAB + "zz"), ox.Literal(str(g)), g))
+    raw.add(ox.Quad(b, label, ox.Literal("B"), ox.NamedNode("https://example.org/g1")))
+    return Store(raw)
+
+
+def test_details_are_every_statement_in_store_order(tmp_path):
+    from cartgraph.namespaces import PROVENANCE_GRAPH
+
+    store = _scattered_store(tmp_path / "ox")
+    data = _data(view(store).html)
+    graphs, preds = data["graphs"], [p["iri"] for p in data["predicates"]]
+    assert [n[1] for n in data["nodes"]] == ["A", "B"]
+    for node, rows in zip(data["nodes"], data["details"], strict=True):
+        quads = [q for q in store.ox.quads_for_pattern(ox.NamedNode(node[0]), None, None)
+                 if q.graph_name != ox.NamedNode(PROVENANCE_GRAPH)]
+        assert [(preds[r[0]], graphs[r[4]]) for r in rows] == \
+            [(q.predicate.value, str(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode)
+              else "") for q in quads], node[1]
+    assert len(data["details"][0]) == 9
+    assert sorted(graphs[e[3]] for e in data["edges"]) == ["", "https://example.org/g1",
+                                                          "https://example.org/g2"]
+
+
+def test_the_garbage_collector_is_paused_only_while_building(bundled_store):
+    import gc
+
+    assert gc.isenabled()
+    view(bundled_store, max_nodes=5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        view(bundled_store, max_nodes=5)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
