@@ -61,6 +61,7 @@ class Store:
         self._ox = ox_store
         self.path = path
         self._generation = self._read_current() if path else None
+        self._link = str(path / "current") if path else ""
 
     # -- opening ---------------------------------------------------------------
 
@@ -141,6 +142,10 @@ class Store:
         """Reopen if another process committed a new generation. True if it did."""
         if self.path is None:
             return False
+        # a server calls this before every query: compare the link's text, no Paths
+        with contextlib.suppress(OSError):
+            if os.readlink(self._link) == str(self._generation):
+                return False
         current = self._read_current()
         if current == self._generation:
             return False

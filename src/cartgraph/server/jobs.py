@@ -130,13 +130,12 @@ def _update(store: Any, text: str) -> None:
 class _Ticket:
     """One job being answered: its deadline and what to do if it passes."""
 
-    __slots__ = ("answered", "deadline", "expire", "expired", "what")
+    __slots__ = ("answered", "deadline", "expire", "what")
 
     def __init__(self, what: str, deadline: float, expire: Callable[[QueryTimeout], None]
                  ) -> None:
         self.what, self.deadline, self.expire = what, deadline, expire
-        self.expired = False
-        self.answered = threading.Event()
+        self.answered: threading.Event | None = None  # set by the watchdog on expiry
 
 
 class Runner:
@@ -174,8 +173,8 @@ class Runner:
         finally:
             with self._lock:
                 self._running.pop(id(ticket), None)
-        if ticket.expired:
-            ticket.answered.wait(5)  # let the watchdog finish writing the 503
+        if ticket.answered is not None:  # expired: the watchdog answers (or has answered)
+            ticket.answered.wait(5)
             return None
         return reply
 
@@ -200,7 +199,7 @@ class Runner:
                 late = [t for t in self._running.values() if t.deadline <= now]
                 for ticket in late:
                     del self._running[id(ticket)]
-                    ticket.expired = True
+                    ticket.answered = threading.Event()
                 self.abandoned += len(late)
             for ticket in late:
                 if self._on_timeout is not None:
@@ -208,6 +207,7 @@ class Runner:
                 try:
                     ticket.expire(QueryTimeout(f"{ticket.what} {message}"))
                 finally:
+                    assert ticket.answered is not None
                     ticket.answered.set()
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import hmac
 import io
 import json
@@ -111,6 +112,7 @@ def _accept_ranges(header: str) -> list[tuple[str, float]]:
     return ranges
 
 
+@functools.lru_cache(maxsize=128)  # clients send the same few Accept headers
 def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> str:
     """The write_result format name for a query kind, from Accept or a format= parameter."""
     offers = _OFFERS[kind]
