@@ -1,8 +1,8 @@
 """Answering one query or update against a store, and running answers under a timeout.
 
-:func:`answer` turns every outcome into a status, a media type and a body (so a
-worker never raises into the HTTP layer); :class:`Runner` runs answers on
-threads of this process, each bounded by the server's timeout.
+:func:`answer` turns every outcome into a status, a media type and a body (so
+nothing raises into the HTTP layer); :class:`Runner` answers on the request's
+own thread and has a watchdog answer 503 for a job that outlives the timeout.
 """
 
 from __future__ import annotations

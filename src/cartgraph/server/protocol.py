@@ -332,9 +332,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, work: Any, *, head: bool = False) -> None:
         with self.app.answering():
-            self._answer(work, head=head)
+            self._dispatch(work, head=head)
 
-    def _answer(self, work: Any, *, head: bool) -> None:
+    def _dispatch(self, work: Any, *, head: bool) -> None:
         if self.app.draining.is_set():
             self.close_connection = True
         try:
