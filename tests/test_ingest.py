@@ -93,6 +93,27 @@ def test_identical_bytes_are_unchanged_and_nothing_is_written(store: Path, tmp_p
     assert _sources(store)[data.absolute().as_uri()] == recorded  # timestamps included
 
 
+def test_the_same_bytes_with_another_base_replace_the_source(store: Path, tmp_path: Path,
+                                                              shapes: Path) -> None:
+    data = _write(tmp_path / "h.ttl", HOSPITAL + "ex:h rdfs:seeAlso <other> .\n")
+    iri = data.absolute().as_uri()
+
+    def imported(base: str) -> list[str]:
+        result = run_cli(store, "import", "--shapes", str(shapes), "--base", base, str(data))
+        assert result.exit_code == 0, result.output
+        return [line.split()[0] for line in result.stdout.splitlines()[:-1]]
+
+    def targets() -> set[str]:
+        return {str(o) for _s, p, o in graph_of(store, iri) if str(p).endswith("seeAlso")}
+
+    assert imported("https://a.example/") == ["added"]
+    assert targets() == {"https://a.example/other"}
+    assert imported("https://b.example/") == ["replaced"]
+    assert targets() == {"https://b.example/other"}
+    assert _sources(store)[iri]["base"] == "https://b.example/"
+    assert imported("https://b.example/") == ["unchanged"]
+
+
 def test_changed_bytes_replace_what_the_source_wrote(store: Path, tmp_path: Path,
                                                     shapes: Path) -> None:
     data = _write(tmp_path / "h.ttl", HOSPITAL + 'ex:h rdfs:comment "old" .\n')

@@ -109,6 +109,7 @@ class SourceRecord:
     started: str = ""
     ended: str = ""
     version: str = ""
+    base: str = ""  # the --base given at import ("" when relative IRIs used the location)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -658,10 +659,11 @@ def read_sources(store: Any) -> dict[str, SourceRecord]:
     results: a :class:`~cartgraph.store.Store`, a ``pyoxigraph.Store`` or a remote store.
     """
     text = f"""
-    SELECT ?s ?location ?sha ?count ?format ?graph ?start ?end ?version WHERE {{
+    SELECT ?s ?location ?sha ?count ?format ?graph ?start ?end ?version ?base WHERE {{
       GRAPH <{PROVENANCE_GRAPH}> {{
         ?s <{VOCAB}sha256> ?sha ; <{VOCAB}location> ?location ; <{VOCAB}tripleCount> ?count .
         OPTIONAL {{ ?s <{DCTERMS}format> ?format }}
+        OPTIONAL {{ ?s <{VOCAB}baseIRI> ?base }}
         OPTIONAL {{ ?s <{VOCAB}graph> ?graph }}
         OPTIONAL {{ ?a <{PROV}used> ?s ; <{PROV}startedAtTime> ?start ;
                        <{PROV}endedAtTime> ?end ; <{VOCAB}cartgraphVersion> ?version }}
@@ -678,7 +680,8 @@ def read_sources(store: Any) -> dict[str, SourceRecord]:
                 format=row["format"].value if row["format"] else "",
                 started=row["start"].value if row["start"] else "",
                 ended=row["end"].value if row["end"] else "",
-                version=row["version"].value if row["version"] else "")
+                version=row["version"].value if row["version"] else "",
+                base=row["base"].value if row["base"] else "")
         if row["graph"] and row["graph"].value not in rec.graphs:
             rec.graphs.append(row["graph"].value)
     for rec in records.values():
@@ -690,7 +693,7 @@ def _activity(source: str) -> ox.NamedNode:
     return ox.NamedNode(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, source)}")
 
 
-def _provenance(scan: _Scan, started: str, ended: str) -> list[ox.Quad]:
+def _provenance(scan: _Scan, started: str, ended: str, base: str | None) -> list[ox.Quad]:
     inp = scan.input
     s, a = ox.NamedNode(inp.source), _activity(inp.source)
 
@@ -706,6 +709,7 @@ def _provenance(scan: _Scan, started: str, ended: str) -> list[ox.Quad]:
         (s, iri("sha256"), lit(inp.sha256)),
         (s, iri("tripleCount"), lit(scan.statements, "integer")),
         (s, iri("format", DCTERMS), lit(inp.format.media_type)),
+        *([(s, iri("baseIRI"), lit(base, "anyURI"))] if base else []),
         *((s, iri("graph"), ox.NamedNode(g)) for g in scan.graphs),
         (a, _RDF_TYPE, iri("Import")),
         (a, _RDF_TYPE, iri("Activity", PROV)),
@@ -951,7 +955,8 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
 
     def unchanged(inp: _Input, records: dict[str, SourceRecord]) -> SourceResult | None:
         old = records.get(inp.source)
-        if old is None or old.sha256 != inp.sha256 or old.format != inp.format.media_type:
+        if old is None or old.sha256 != inp.sha256 or old.format != inp.format.media_type \
+                or old.base != (options.base or ""):
             return None
         return SourceResult(inp.source, inp.location, "unchanged", old.statements, old.graphs)
 
@@ -1002,7 +1007,7 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
                 options.progress(f"recording {inp.location}", 1, 1)
             scans.append(scan)
             results.append(result(scan, current))
-            writer.extend(_provenance(scan, started, _now()))
+            writer.extend(_provenance(scan, started, _now(), options.base))
         if atomic:
             before = _graphs_before(store)
             _check_ownership(scans, current, before.__contains__)
