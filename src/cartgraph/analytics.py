@@ -306,24 +306,32 @@ def stats(store: Any, *, centrality: bool = False) -> dict[str, Any]:
     """Triples, graphs, entities per class and statements per predicate (JSON-able).
 
     Counts leave out the provenance graph; ``triples`` counts a triple held by
-    several graphs once, ``graphs`` counts per graph. With ``centrality``, the
-    ten entities of highest degree and betweenness in the data (schema graphs
-    left out; betweenness sampled on large graphs).
+    several graphs once, ``graphs`` counts per graph. Entities per class and
+    statements per predicate count the data: the schema graphs (those that
+    declare an ontology or SHACL shapes; listed as ``schema_graphs``) are left
+    out, so that owl:Class or sh:path do not read as entities. With ``centrality``, the ten
+    entities of highest degree and betweenness in the data (betweenness sampled
+    on large graphs).
     """
     where = f"GRAPH ?g {{ ?s ?p ?o }} {_not_provenance()}"
     total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o "
                           f"WHERE {{ {where} }} }}")
     graphs = _count(store, f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {where} }} GROUP BY ?g "
                            f"ORDER BY ?g")
+    schema = sorted(schema_graphs(store))
+    data_only = "FILTER(?g NOT IN ({}))".format(
+        ", ".join(f"<{g}>" for g in [PROVENANCE_GRAPH, *schema]))
     classes = _count(store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g "
-                            f"{{ ?s <{RDF_TYPE}> ?c }} {_not_provenance()} }} GROUP BY ?c")
+                            f"{{ ?s <{RDF_TYPE}> ?c }} {data_only} }} GROUP BY ?c")
     predicates = _count(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o "
-                               f"WHERE {{ {where} }} }} GROUP BY ?p")
+                               f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {data_only} }} }} "
+                               f"GROUP BY ?p")
     vocab = Vocabulary(store)
     vocab.learn(key(r["c"]) for r in classes)
     result: dict[str, Any] = {
         "triples": int(total[0]["n"].value) if total else 0,
         "graphs": [{"graph": key(r["g"]), "triples": int(r["n"].value)} for r in graphs],
+        "schema_graphs": schema,
         "classes": sorted(({"class": key(r["c"]), "label": vocab.label(key(r["c"])),
                             "entities": int(r["n"].value)} for r in classes),
                           key=lambda c: (-c["entities"], c["class"])),
@@ -367,6 +375,9 @@ def format_stats(data: dict[str, Any]) -> str:
     lines = [f"{data['triples']} triples in {len(data['graphs'])} graphs "
              "(provenance left out; a triple in several graphs counted once)", "", "graphs:"]
     lines += _table([[short(g["graph"]), str(g["triples"])] for g in data["graphs"]], {1})
+    if data["schema_graphs"]:
+        schema = ", ".join(short(g) for g in data["schema_graphs"])
+        lines += ["", f"entities and statements in the data (schema graphs left out: {schema})"]
     lines += ["", "entities per class:"]
     lines += _table([[short(c["class"]), c["label"], str(c["entities"])]
                      for c in data["classes"]], {2})
