@@ -14,11 +14,13 @@ from rdflib.compare import isomorphic
 
 from cartgraph.errors import ParseError, SourceError, ValidationError
 from cartgraph.ingest import ImportOptions, import_files, read_sources, validate_files
+from cartgraph.namespaces import PROVENANCE_GRAPH
 from cartgraph.store import Store
 from helpers_ingest import (
     EX,
     assert_error,
     assert_unchanged,
+    by_graph,
     graph_of,
     run_cli,
     snapshot,
@@ -127,6 +129,49 @@ def test_changed_bytes_replace_what_the_source_wrote(store: Path, tmp_path: Path
     assert report["added"] == 3
     assert isomorphic(graph_of(store, data.absolute().as_uri()), _parsed(data))
     assert len(_sources(store)) == len([r for r in _sources(store)])  # one record per source
+
+
+@pytest.mark.parametrize(("statements", "rewritten"), [(4000, True), (3, False)])
+def test_replacing_a_big_source_rewrites_what_stays_or_deletes_what_goes(
+        store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statements: int,
+        rewritten: bool) -> None:
+    # A source holding more than the rest of the store is replaced by rewriting the
+    # rest (on disk deleting is slow); a smaller one by deleting its graph. The
+    # threshold is lowered so that a small store shows both (the seeded store holds
+    # about 3,300 quads).
+    import cartgraph.ingest as ingest
+
+    monkeypatch.setattr(ingest, "_REWRITE_FROM", 1)
+    calls: list[bool] = []
+    real = ingest._rewrite_without
+    monkeypatch.setattr(ingest, "_rewrite_without",
+                        lambda *a: calls.append(real(*a)) or calls[-1])
+
+    def big(tag: str) -> str:
+        return PREFIXES + "".join(f'ex:n{i} rdfs:label "{tag} {i}" .\n'
+                                  for i in range(statements))
+
+    data = _write(tmp_path / "big.ttl", big("old"))
+    other = _write(tmp_path / "h.trig", PREFIXES + "ex:g { ex:h a cg:Hospital } ex:s ex:p 1 .")
+    assert run_cli(store, "import", "--no-shacl", str(data), str(other)).exit_code == 0
+    before = by_graph(snapshot(store).content)
+    sources_before = _sources(store)
+    _write(data, big("new"))
+    result = run_cli(store, "import", "--no-shacl", "--format", "json", str(data))
+    assert result.exit_code == 0, result.output
+    assert calls == [rewritten]
+    assert json.loads(result.stdout)["sources"][0]["removed"] == statements
+    after = by_graph(snapshot(store).content)
+    big_iri = data.absolute().as_uri()
+    assert after.keys() == before.keys()
+    for name in after:
+        if name.strip("<>") not in {big_iri, PROVENANCE_GRAPH}:
+            assert isomorphic(after[name], before[name]), name
+    assert isomorphic(after[f"<{big_iri}>"], _parsed(data))
+    sources = _sources(store)
+    assert sources.keys() == sources_before.keys()
+    assert sources[other.absolute().as_uri()] == sources_before[other.absolute().as_uri()]
+    assert sources[big_iri]["sha256"] != sources_before[big_iri]["sha256"]
 
 
 def test_trig_keeps_its_graph_names_and_replacement_removes_them_all(

@@ -291,6 +291,10 @@ class _Writer:
     (RocksDB's background compaction must have stopped by then).
     """
 
+    #: the writer is a private copy until it is published: a bulk rewrite of it
+    #: (clear, then write back what stays) is as safe as any other change
+    private_copy = True
+
     def __init__(self, store: ox.Store) -> None:
         self._store: ox.Store | None = store
 
