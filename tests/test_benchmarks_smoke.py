@@ -87,3 +87,12 @@ def test_benchmark_run_prints_every_row(tmp_path: Path, capsys) -> None:
         "cartgraph --help", "cartgraph --version",
         "cartgraph query (count, json) end-to-end", "cartgraph query (join, json) end-to-end",
     ]
+
+
+def test_replace_benchmark_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CARTGRAPH_BENCH_DATA", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["bench_replace.py", "--triples", "2000"])
+    _module("bench_replace").main()
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["remove_graph (baseline)",
+                                                           "cartgraph"]
