@@ -279,3 +279,48 @@ def test_bulk_loads_through_the_graph_store_protocol(url: str, small: Path) -> N
     assert labels == [{"l": "Hospital 2"}, {"l": "Hospital One"}]
     assert [r.status for r in import_files(store, [str(changed)], ImportOptions(
         shacl=False, source_id=small.as_uri())).results] == ["unchanged"]
+
+
+def test_the_cli_sends_imports_through_the_graph_store_protocol(run: Run, url: str,
+                                                                small: Path) -> None:
+    nowhere = run("--graph-store-url", "http://127.0.0.1:9/store", "import", "--no-shacl",
+                  str(small))  # the flag is used: an unreachable endpoint fails the import
+    assert nowhere.exit_code == 1 and "127.0.0.1:9" in nowhere.stderr, nowhere.output
+    assert RemoteStore(url).quads(ox.NamedNode(small.as_uri())) == []
+    graph_store = url.replace("/query", "/store")
+    result = run("--graph-store-url", graph_store, "import", "--no-shacl", str(small))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added ")
+    assert len(RemoteStore(url).quads(ox.NamedNode(small.as_uri()))) == 9
+    again = run("--graph-store-url", graph_store, "import", "--no-shacl", str(small))
+    assert again.stdout.startswith("unchanged ")
+
+
+def test_remote_only_options_are_refused_for_a_directory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "--graph-store-url",
+                                      "http://127.0.0.1:1/store", "stats"])
+    assert result.exit_code == 2
+    assert "for a remote store" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_graph_store_posts_keep_blank_nodes_in_one_scope() -> None:
+    from cartgraph.remote import RemoteWriter
+
+    store = RemoteStore("http://127.0.0.1:9/query", graph_store_url="http://127.0.0.1:9/store")
+    p, b = ox.NamedNode("https://example.org/p"), ox.BlankNode("b")
+    g1, g2 = ox.NamedNode("https://example.org/g1"), ox.NamedNode("https://example.org/g2")
+
+    def sent(*chunks: list[ox.Quad]) -> list[str]:
+        writer = RemoteWriter(store)
+        writer.remove_graph(g1)
+        for chunk in chunks:
+            writer.bulk_extend(chunk)
+        return [kind for kind, _ in writer.requests()]
+
+    one = [ox.Quad(b, p, ox.Literal(str(i)), g1) for i in range(3)]
+    # chunks of one graph become one POST (one blank-node scope), after the DROP
+    assert sent(one[:2], one[2:]) == ["update", "gsp"]
+    assert sent(one, [ox.Quad(ox.BlankNode("c"), p, p, g2)]) == ["update", "gsp", "gsp"]
+    # the same blank node in two graphs: one SPARQL update instead
+    assert sent(one, [ox.Quad(b, p, p, g2)]) == ["update"]

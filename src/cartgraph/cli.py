@@ -24,15 +24,18 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 class State:
     """What the global options say; the store is opened on first use."""
 
-    def __init__(self, store: str, update_url: str | None, wait: float, debug: bool) -> None:
+    def __init__(self, store: str, update_url: str | None, graph_store_url: str | None,
+                 wait: float, debug: bool) -> None:
         self.location, self.update_url, self.wait, self.debug = store, update_url, wait, debug
+        self.graph_store_url = graph_store_url
         self._store: Any = None
 
     def store(self) -> Any:
         if self._store is None:
             from .store import open_store
 
-            self._store = open_store(self.location, update_url=self.update_url, wait=self.wait,
+            self._store = open_store(self.location, update_url=self.update_url,
+                                     graph_store_url=self.graph_store_url, wait=self.wait,
                                      note=lambda msg: click.echo(f"note: {msg}", err=True))
         return self._store
 
@@ -92,13 +95,15 @@ def emit(data: Any, fmt: str, text: Callable[[Any], str]) -> None:
               "(env CARTGRAPH_STORE).")
 @click.option("--update-url", metavar="URL", help="SPARQL update endpoint of a remote store "
               "(default: the query URL with /query replaced by /update).")
+@click.option("--graph-store-url", metavar="URL", help="Graph Store Protocol endpoint of a "
+              "remote store: imports send each file there (faster, not atomic; see README).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS",
               help="When the store is busy, wait this long for the write lock.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, "--version", prog_name="cartgraph")
 @click.pass_context
-def cli(ctx: click.Context, store: str, update_url: str | None, wait: float,
-        debug: bool) -> None:
+def cli(ctx: click.Context, store: str, update_url: str | None, graph_store_url: str | None,
+        wait: float, debug: bool) -> None:
     """cartgraph: a knowledge graph of CAR-T research.
 
     The store holds the bundled graph (ontology, shapes and curated, sourced
@@ -114,7 +119,7 @@ def cli(ctx: click.Context, store: str, update_url: str | None, wait: float,
       cartgraph import data.ttl --graph https://example.org/g
       cartgraph view -o graph.html
     """
-    ctx.obj = State(store, update_url, wait, debug)
+    ctx.obj = State(store, update_url, graph_store_url, wait, debug)
 
 
 # -- import and validate --------------------------------------------------------

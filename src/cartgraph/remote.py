@@ -309,7 +309,25 @@ class RemoteWriter:
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         self._add("insert", quads)
 
-    bulk_extend = extend
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Like extend; with a Graph Store URL, named-graph quads go by the protocol."""
+        if not self._store.graph_store_url:
+            self._add("insert", quads)
+            return
+        rest: list[ox.Quad] = []
+        for q in quads:
+            if isinstance(q.graph_name, ox.NamedNode):
+                self._gsp(q.graph_name, [q])
+            else:
+                rest.append(q)
+        self._add("insert", rest)
+
+    def _gsp(self, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
+        last = self._ops[-1] if self._ops else None
+        if last is not None and last[0] == "gsp" and last[1][0] == graph:
+            last[1][1].extend(quads)  # one POST per graph: blank nodes stay one scope
+        else:
+            self._ops.append(("gsp", (graph, list(quads))))
 
     def add(self, quad: ox.Quad) -> None:
         self._add("insert", [quad])
@@ -321,10 +339,7 @@ class RemoteWriter:
         if to_graph is not None:
             quads = (ox.Quad(q.subject, q.predicate, q.object, to_graph)
                      if isinstance(q.graph_name, ox.DefaultGraph) else q for q in quads)
-        if self._store.graph_store_url and to_graph is not None:
-            self._ops.append(("gsp", (to_graph, list(quads))))
-        else:
-            self._add("insert", quads)
+        self.bulk_extend(quads)
 
     load = bulk_load
 
@@ -337,7 +352,9 @@ class RemoteWriter:
         """What commit sends: ("update", text) and ("gsp", (graph, n-triples bytes))."""
         out: list[tuple[str, Any]] = []
         pending: list[str] = []
-        for op, arg in self._ops:
+        ops = self._ops if not _shared_blank_nodes(self._ops) else [
+            ("insert", arg[1]) if op == "gsp" else (op, arg) for op, arg in self._ops]
+        for op, arg in ops:
             if op == "gsp":
                 if pending:
                     out.append(("update", " ;\n".join(pending)))
@@ -358,6 +375,19 @@ class RemoteWriter:
             else:
                 self._store._graph_store_post(*arg)
         self._ops = []
+
+
+def _shared_blank_nodes(ops: list[tuple[str, Any]]) -> bool:
+    """Whether a blank node occurs in two Graph Store posts (each POST is its own scope)."""
+    seen: dict[ox.BlankNode, Any] = {}
+    for op, arg in ops:
+        if op != "gsp":
+            continue
+        for q in arg[1]:
+            for term in (q.subject, q.object):
+                if isinstance(term, ox.BlankNode) and seen.setdefault(term, arg) is not arg:
+                    return True
+    return False
 
 
 def _operation(op: str, arg: Any) -> str:

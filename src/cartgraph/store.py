@@ -34,7 +34,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import __version__
-from .errors import StoreBusy, StoreError
+from .errors import StoreBusy, StoreError, UsageError
 
 __all__ = ["LAYOUT", "Store", "open_store"]
 
@@ -272,13 +272,17 @@ class Store:
 
 
 def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,
-               wait: float = 0.0, note: Note = _ignore) -> Any:
+               graph_store_url: str | None = None, wait: float = 0.0,
+               note: Note = _ignore) -> Any:
     """Open a store directory, or a remote SPARQL endpoint when given an http(s) URL."""
     text = str(location)
     if text.startswith(("http://", "https://")):
         from .remote import RemoteStore
 
-        return RemoteStore(text, update_url=update_url)
+        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url)
+    if update_url or graph_store_url:
+        raise UsageError("--update-url and --graph-store-url are for a remote store "
+                         f"(--store URL), not the directory {text}")
     return Store.open(text, wait=wait, note=note)
 
 
