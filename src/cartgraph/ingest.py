@@ -739,7 +739,7 @@ def _remove_source(writer: Any, record: SourceRecord) -> None:
 def _rewrite_without(writer: Any, graphs: set[ox.NamedNode], removed: int) -> bool:
     """Drop ``graphs`` by rewriting the rest, when the rest is the smaller part.
 
-    On disk pyoxigraph deletes quad by quad (remove_graph took 85 s for 1M
+    On disk pyoxigraph deletes quad by quad (remove_graph took 70-85 s for 1M
     triples) while ``clear()`` is instant: when fewer quads stay than go, copy
     what stays aside, clear, and write it back. Only for a private copy (a
     transaction's snapshot); False when not done.
