@@ -135,6 +135,10 @@ def test_5000_levels_of_nesting_give_a_result(seeded: Path, tmp_path: Path, shap
     ("latin1.ttl", PREFIX.encode() + 'ex:s ex:p "caf\xe9" .\n'.encode("latin-1"), "{path}:2:"),
     ("garbage.jsonld", b"\xff\xfe{", "{path}:1:"),
     ("garbage.rdf", b"<rdf:RDF", "{path}:"),
+    ("prefix.rdf", b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+     b'<rdf:Description rdf:about="https://example.org/a"/>\n'
+     b'<rdf:Description rdf:about="https://example.org/b">\n  <x:p/>\n'
+     b"</rdf:Description>\n</rdf:RDF>\n", "{path}:4: Unknown prefix x:"),
     ("unknown.csv", b"a,b\n", "{path}: unknown file extension"),
 ])
 def test_bad_bytes_are_one_line_errors(seeded: Path, tmp_path: Path, name: str,

@@ -481,8 +481,54 @@ def _parse_error(inp: _Input, exc: SyntaxError) -> InputError:
     message = re.sub(r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ",
                      "", message)
     message = re.sub(r"^error at \d+:\d+: ", "", message)
-    return ParseError(inp.location, _printable(message), line=exc.lineno or None,
+    line = exc.lineno or None
+    if line is None and inp.format == F.RDF_XML:
+        line = _line_reached(inp.content(), inp.format)
+    return ParseError(inp.location, _printable(message), line=line,
                       column=exc.offset or None)
+
+
+class _OneLineAtATime(io.RawIOBase):
+    """A byte stream that hands out at most one line per read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos, self.lines = data, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        end = self._data.find(b"\n", self._pos)
+        end = len(self._data) if end < 0 else end + 1
+        end = min(end, self._pos + len(buffer))
+        chunk = self._data[self._pos:end]
+        buffer[:len(chunk)] = chunk
+        self._pos = end
+        self.lines += chunk.endswith(b"\n")
+        return len(chunk)
+
+    @property
+    def line(self) -> int:
+        """The number of the line the last byte handed out is on."""
+        return self.lines + (self._pos > 0 and self._data[self._pos - 1:self._pos] != b"\n")
+
+
+def _line_reached(data: bytes, fmt: ox.RdfFormat) -> int | None:
+    """The line on which a streaming parser stops with an error that names no line.
+
+    pyoxigraph's RDF/XML parser reports none for errors such as an unknown
+    prefix, but it reads as it goes: fed one line at a time, the lines it has
+    read when it fails end with the faulty one.
+    """
+    stream = _OneLineAtATime(data)
+    try:
+        for _ in ox.parse(stream, format=fmt):  # type: ignore[arg-type]  # a raw stream
+            pass
+    except SyntaxError:
+        return stream.line or None
+    except Exception:  # only a hint: no line rather than a new error
+        return None
+    return None
 
 
 @dataclass
