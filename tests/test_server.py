@@ -443,3 +443,19 @@ def test_an_in_memory_store_serves_queries(memory_server: str) -> None:
     assert status == 200 and body.startswith(b"?s\t?label\n")
     assert ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV).variables == [
         ox.Variable("s"), ox.Variable("label")]
+
+
+def test_a_port_in_use_is_a_one_line_error(store_dir: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from cartgraph.cli import cli
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--store", str(store_dir), "serve", "--port",
+                                          str(port)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"cartgraph: error: cannot listen on 127.0.0.1:{port}: "
+                             "Address already in use\n")

@@ -82,8 +82,8 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         listener = socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
-        raise CartgraphError(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-                             ) from None
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        raise CartgraphError(f"cannot listen on {host}:{port}: {reason}") from None
     listener.setblocking(False)
     return listener
 
