@@ -459,3 +459,13 @@ def test_a_port_in_use_is_a_one_line_error(store_dir: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (f"cartgraph: error: cannot listen on 127.0.0.1:{port}: "
                              "Address already in use\n")
+
+
+def test_log_prints_one_line_per_request(capfd: pytest.CaptureFixture[str]) -> None:
+    with start(Store.memory(), ServerOptions(port=0, log=True)) as srv:
+        assert get(srv.url, "ASK { ?s ?p ?o }")[0] == 200
+        assert request(f"{srv.url}nowhere")[0] == 404
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert '"GET /sparql?query=' in lines[0]
+    assert " 200 " in lines[0] and '"GET /nowhere HTTP/1.1" 404 ' in lines[1]
