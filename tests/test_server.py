@@ -185,12 +185,37 @@ def _raw(base: str, data: bytes) -> bytes:
     (b"GET /sparql HTTP/1.1\r\nHost : x\r\n\r\n", 400, b"bad header line"),
     (b"GET /sparql HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431, b"too many"),
     (b"GET /sparql HTTP/1.1\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431, b"too long"),
+    (b"GET /sparql HTTP/1.1\r\n\r\r\n\r\n", 400, b"bad header line"),
+    (b"POST /sparql HTTP/1.1\r\nContent-Type: application/sparql-query\r\n"
+     b"Content-Length: +0_3\r\n\r\nASK", 400, b"bad Content-Length"),
+    (b"POST /sparql HTTP/1.1\r\nContent-Type: application/sparql-query\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n3\r\nASK\r\n0\r\n\r\n", 411, b"Content-Length"),
 ])
 def test_malformed_requests_get_a_clear_status(server: str, data: bytes, status: int,
                                                message: bytes) -> None:
     answer = _raw(server, data)
     assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
     assert b"Connection: close" in answer and message in answer
+
+
+@pytest.mark.parametrize("first", [
+    b"POST /nowhere HTTP/1.1\r\nContent-Length: {n}\r\n\r\n",
+    b"PUT /sparql HTTP/1.1\r\nContent-Length: {n}\r\n\r\n",
+    b"GET /queries.json HTTP/1.1\r\nContent-Length: {n}\r\n\r\n",
+])
+def test_a_body_that_is_not_read_is_never_taken_for_a_request(server: str,
+                                                              first: bytes) -> None:
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = _raw(server, first.replace(b"{n}", str(len(smuggled)).encode()) + smuggled)
+    assert answer.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in answer
+    assert b'"boolean"' not in answer
+
+
+def test_connection_close_among_other_options_and_a_strange_host(server: str) -> None:
+    answer = _raw(server, b"GET /sparql HTTP/1.1\r\nHost: <bad host>\r\n"
+                          b"Connection: keep-alive, close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in answer
+    assert b"sparql-service-description" in answer  # with the real address as endpoint
 
 
 def test_keep_alive_folded_headers_and_expect_continue(server: str) -> None:
@@ -469,3 +494,32 @@ def test_log_prints_one_line_per_request(capfd: pytest.CaptureFixture[str]) -> N
     assert len(lines) == 2
     assert '"GET /sparql?query=' in lines[0]
     assert " 200 " in lines[0] and '"GET /nowhere HTTP/1.1" 404 ' in lines[1]
+
+
+def test_a_timed_out_job_holds_its_worker_only_while_it_still_runs() -> None:
+    # A draining worker exits once only stuck jobs are left; a timed-out job that
+    # finishes after all must stop counting as stuck (or other requests get cut).
+    from cartgraph.errors import QueryError
+    from cartgraph.server.jobs import Job, Runner
+
+    class Slow:
+        def refresh(self) -> bool:
+            return False
+
+        def query(self, text: str, **_: object) -> None:
+            time.sleep(0.8)
+            raise QueryError("finished late")
+
+    stopped: list[int] = []
+    answers: list[object] = []
+    runner = Runner(Slow(), timeout=0.2, max_rows=10, refresh=True,
+                    on_timeout=lambda: stopped.append(runner.stuck))
+    job = threading.Thread(target=lambda: answers.append(
+        runner.run(Job("select", "ASK {}", "json"), answers.append)))
+    job.start()
+    time.sleep(0.5)
+    assert runner.stuck == 1 and stopped == [1]  # the 503 written before the drain
+    assert str(answers[0]).startswith("query timed out after 0.2 s")
+    job.join()
+    assert runner.stuck == 0 and answers[1] is None
+    runner.close()

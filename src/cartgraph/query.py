@@ -67,15 +67,26 @@ _TOKENS = re.compile(_OPAQUE.pattern + "|[A-Za-z_]+")
 _BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
 
 
-@lru_cache(maxsize=256)  # a server sees the same few queries again and again
+_CACHED = 8192  # characters: a server sees the same few (short) queries again and again
+
+
 def keywords(text: str) -> tuple[str, ...]:
     """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
-    return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
+    return _keywords(text) if len(text) <= _CACHED else _keywords.__wrapped__(text)
 
 
 @lru_cache(maxsize=256)
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
+
+
 def uses_prefixed_names(text: str) -> bool:
     """Whether the query has a colon outside strings, IRIs and comments (``cg:x``)."""
+    return _prefixed(text) if len(text) <= _CACHED else _prefixed.__wrapped__(text)
+
+
+@lru_cache(maxsize=256)
+def _prefixed(text: str) -> bool:
     return ":" in _OPAQUE.sub(" ", text)
 
 

@@ -148,7 +148,7 @@ class Runner:
     then ``on_timeout`` if given (a worker process then drains and exits, which
     stops the query); without it the query is abandoned and finishes in the
     background. ``refresh`` reopens an on-disk store before each job, so that it
-    sees new commits. ``abandoned`` counts the jobs that timed out.
+    sees new commits. ``stuck`` counts the jobs that timed out and still run.
     """
 
     def __init__(self, store: Any, *, timeout: float, max_rows: int, refresh: bool = False,
@@ -159,7 +159,7 @@ class Runner:
         self._lock = threading.Lock()
         self._running: dict[int, _Ticket] = {}
         self._closed = threading.Event()
-        self.abandoned = 0
+        self.stuck = 0
         threading.Thread(target=self._watch, daemon=True, name="cartgraph-watchdog").start()
 
     def run(self, job: Job, expire: Callable[[QueryTimeout], None]) -> Reply | None:
@@ -174,6 +174,8 @@ class Runner:
             with self._lock:
                 self._running.pop(id(ticket), None)
         if ticket.answered is not None:  # expired: the watchdog answers (or has answered)
+            with self._lock:
+                self.stuck -= 1
             ticket.answered.wait(5)
             return None
         return reply
@@ -190,9 +192,11 @@ class Runner:
             return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
 
     def _watch(self) -> None:
-        message = f"timed out after {self._timeout:g} s (the server's --timeout)"
+        base = f"timed out after {self._timeout:g} s (the server's --timeout)"
+        message = {"query": base, "update": base}
         if self._on_timeout is not None:
-            message += "; it was stopped"
+            message = {"query": f"{base}; it was stopped",
+                       "update": f"{base}; it was stopped (unless it had already committed)"}
         while not self._closed.wait(min(0.1, self._timeout / 4)):
             now = time.monotonic()
             with self._lock:
@@ -200,15 +204,15 @@ class Runner:
                 for ticket in late:
                     del self._running[id(ticket)]
                     ticket.answered = threading.Event()
-                self.abandoned += len(late)
+                self.stuck += len(late)
             for ticket in late:
-                if self._on_timeout is not None:
-                    self._on_timeout()
                 try:
-                    ticket.expire(QueryTimeout(f"{ticket.what} {message}"))
+                    ticket.expire(QueryTimeout(f"{ticket.what} {message[ticket.what]}"))
                 finally:
                     assert ticket.answered is not None
                     ticket.answered.set()
+                if self._on_timeout is not None:  # after the 503 is written
+                    self._on_timeout()
 
     def close(self) -> None:
         self._closed.set()

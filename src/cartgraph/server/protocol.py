@@ -249,6 +249,8 @@ def _service_description(endpoint: str, options: ServerOptions) -> list[Any]:
 class _Handler(BaseHTTPRequestHandler):
     app: App
     raw_requestline: bytes
+    _unread: int | None = 0  # request body bytes not read yet (None: unknown)
+    timeout = 120  # seconds for one read, or to send one whole answer
     protocol_version = "HTTP/1.1"
     server_version = "cartgraph"
     sys_version = ""
@@ -286,9 +288,16 @@ class _Handler(BaseHTTPRequestHandler):
         if problem:
             self._error(_HTTPError(431 if "too" in problem else 400, problem))
             return False
-        connection = (self.headers.get("Connection") or "").lower()
-        self.close_connection = connection == "close" or (
-            self.request_version == "HTTP/1.0" and connection != "keep-alive")
+        options = {t.strip() for t in (headers.get("Connection") or "").lower().split(",")}
+        self.close_connection = "close" in options or (
+            self.request_version == "HTTP/1.0" and "keep-alive" not in options)
+        # A body this server does not read must not be taken for the next request:
+        # until _body() reads it, the connection is closed after the answer.
+        length = headers.get("Content-Length")
+        self._unread: int | None = 0 if length is None else \
+            int(length) if re.fullmatch(r"[0-9]{1,18}", length) else None
+        if headers.get("Transfer-Encoding") is not None:
+            self._unread = None
         if (self.headers.get("Expect") or "").lower() == "100-continue" and \
                 self.request_version != "HTTP/1.0":
             return self.handle_expect_100()
@@ -313,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Vary: Origin")
         for name, value in (headers or {}).items():
             lines.append(f"{name}: {value}")
+        if self._unread != 0:
+            self.close_connection = True
         if self.close_connection:
             lines.append("Connection: close")
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -439,39 +450,34 @@ class _Handler(BaseHTTPRequestHandler):
                                   "application/sparql-query or application/sparql-update")
 
     def _body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self.close_connection = True
-            raise _HTTPError(411, "chunked request bodies are not supported: send "
-                                  "Content-Length")
+        if self.headers.get("Transfer-Encoding") is not None:
+            raise _HTTPError(411, "request bodies with Transfer-Encoding (chunked) are not "
+                                  "supported: send Content-Length")
         length_text = self.headers.get("Content-Length")
         if length_text is None:
-            self.close_connection = True
             raise _HTTPError(411, "a POST needs a Content-Length")
-        try:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            raise _HTTPError(400, f"bad Content-Length {length_text!r}") from None
+        if self._unread is None:
+            raise _HTTPError(400, f"bad Content-Length {length_text[:40]!r}")
+        length = self._unread
         cap = self.app.options.max_request_bytes
         if length > cap:
             self._discard(length)
             raise _HTTPError(413, f"request body of {length} bytes is larger than the "
                                   f"server's limit of {cap} bytes")
+        self._unread = 0
         return self.rfile.read(length)
 
     def _discard(self, length: int) -> None:
         """Read (and drop) a refused body so the client sees the answer, up to 64 MB."""
         if length > 64 << 20:
-            self.close_connection = True
-            return
+            return  # _unread stays: the connection is closed after the answer
         with contextlib.suppress(OSError):
             while length > 0:
                 chunk = self.rfile.read(min(length, 1 << 16))
                 if not chunk:
                     break
                 length -= len(chunk)
+        self._unread = 0
 
     # -- SPARQL ---------------------------------------------------------------------
 
@@ -540,7 +546,10 @@ class _Handler(BaseHTTPRequestHandler):
         from ..query import GRAPH_FORMATS
 
         address: Any = self.server.server_address
-        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
+        host = self.headers.get("Host") or ""
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?",
+                            host):
+            host = f"{address[0]}:{address[1]}"
         triples = _service_description(f"http://{host}/sparql", self.app.options)
         try:
             fmt = negotiate("construct", self.headers.get("Accept"))
@@ -611,7 +620,7 @@ class _Headers(dict[str, str]):
             if raw in (b"\r\n", b"\n", b""):
                 return None
             text = raw.decode("iso-8859-1").rstrip("\r\n")
-            if text[0] in " \t" and last is not None:  # obsolete line folding
+            if text[:1] in (" ", "\t") and last is not None:  # obsolete line folding
                 self[last] += " " + text.strip()
                 continue
             name, colon, value = text.partition(":")

@@ -53,6 +53,8 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
         control.send(("error", f"{type(exc).__name__}: {exc}"))
         return
     stopping = threading.Event()
+    # SIGTERM to the whole process group (systemd, docker stop): drain, then exit
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
 
     def timed_out() -> None:
         if not stopping.is_set():
@@ -83,7 +85,7 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
     finally:
         httpd.server_close()  # our copy of the listening socket: stop accepting
         deadline = time.monotonic() + options.timeout + 1
-        while app.active > runner.abandoned and time.monotonic() < deadline:
+        while app.active > runner.stuck and time.monotonic() < deadline:
             time.sleep(0.02)
         sys.stderr.flush()
         os._exit(0)  # also ends a query that cannot be interrupted
