@@ -294,6 +294,15 @@ def test_the_cli_sends_imports_through_the_graph_store_protocol(run: Run, url: s
     assert len(RemoteStore(url).quads(ox.NamedNode(small.as_uri()))) == 9
     again = run("--graph-store-url", graph_store, "import", "--no-shacl", str(small))
     assert again.stdout.startswith("unchanged ")
+    # a blank node shared by two graphs cannot go by two POSTs: it is sent as one update
+    shared = small.with_name("shared.trig")
+    shared.write_text("@prefix ex: <https://example.org/> .\n"
+                      "ex:g1 { _:x ex:p 1 } ex:g2 { _:x ex:p 2 }\n")
+    result = run("--graph-store-url", graph_store, "import", "--no-shacl", str(shared))
+    assert result.exit_code == 0, result.output
+    rows = RemoteStore(url).select("SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { GRAPH ?g { ?x "
+                                   "<https://example.org/p> ?v } }")
+    assert rows == [{"n": "1"}]
 
 
 def test_remote_only_options_are_refused_for_a_directory(tmp_path: Path) -> None:
@@ -324,3 +333,6 @@ def test_graph_store_posts_keep_blank_nodes_in_one_scope() -> None:
     assert sent(one, [ox.Quad(ox.BlankNode("c"), p, p, g2)]) == ["update", "gsp", "gsp"]
     # the same blank node in two graphs: one SPARQL update instead
     assert sent(one, [ox.Quad(b, p, p, g2)]) == ["update"]
+    # quads alternating between graphs still make one POST per graph
+    alternating = [ox.Quad(ox.BlankNode(f"n{i}"), p, p, (g1, g2)[i % 2]) for i in range(100)]
+    assert sent(alternating[:50], alternating[50:]) == ["update", "gsp", "gsp"]

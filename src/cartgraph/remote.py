@@ -282,6 +282,7 @@ class RemoteWriter:
     def __init__(self, store: RemoteStore) -> None:
         self._store = store
         self._ops: list[tuple[str, Any]] = []
+        self._posts: dict[ox.NamedNode, list[ox.Quad]] = {}  # open since the last removal
 
     # reads
     def query(self, text: str, **_: Any) -> Any:
@@ -301,9 +302,11 @@ class RemoteWriter:
             self._ops.append((op, items))
 
     def remove_graph(self, graph: Any) -> None:
+        self._posts = {}  # later posts must come after this
         self._ops.append(("drop", graph))
 
     def remove(self, quad: ox.Quad) -> None:
+        self._posts = {}
         self._add("delete", [quad])
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
@@ -316,18 +319,15 @@ class RemoteWriter:
             return
         rest: list[ox.Quad] = []
         for q in quads:
-            if isinstance(q.graph_name, ox.NamedNode):
-                self._gsp(q.graph_name, [q])
-            else:
+            graph = q.graph_name
+            if not isinstance(graph, ox.NamedNode):
                 rest.append(q)
+            elif graph in self._posts:  # one POST per graph: one blank-node scope
+                self._posts[graph].append(q)
+            else:
+                self._posts[graph] = [q]
+                self._ops.append(("gsp", (graph, self._posts[graph])))
         self._add("insert", rest)
-
-    def _gsp(self, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
-        last = self._ops[-1] if self._ops else None
-        if last is not None and last[0] == "gsp" and last[1][0] == graph:
-            last[1][1].extend(quads)  # one POST per graph: blank nodes stay one scope
-        else:
-            self._ops.append(("gsp", (graph, list(quads))))
 
     def add(self, quad: ox.Quad) -> None:
         self._add("insert", [quad])
@@ -345,6 +345,7 @@ class RemoteWriter:
 
     def update(self, text: str, *, prefixes: dict[str, str] | None = None, **_: Any) -> None:
         declared = sparql_prologue(prefixes) if prefixes else ""
+        self._posts = {}
         self._ops.append(("update", f"{declared}\n{text}" if declared else text))
 
     # sending
@@ -352,8 +353,7 @@ class RemoteWriter:
         """What commit sends: ("update", text) and ("gsp", (graph, n-triples bytes))."""
         out: list[tuple[str, Any]] = []
         pending: list[str] = []
-        ops = self._ops if not _shared_blank_nodes(self._ops) else [
-            ("insert", arg[1]) if op == "gsp" else (op, arg) for op, arg in self._ops]
+        ops = _posts_folded(self._ops) if _shared_blank_nodes(self._ops) else self._ops
         for op, arg in ops:
             if op == "gsp":
                 if pending:
@@ -378,16 +378,30 @@ class RemoteWriter:
 
 
 def _shared_blank_nodes(ops: list[tuple[str, Any]]) -> bool:
-    """Whether a blank node occurs in two Graph Store posts (each POST is its own scope)."""
+    """Whether a blank node occurs in two posts or inserts (each is its own scope)."""
     seen: dict[ox.BlankNode, Any] = {}
     for op, arg in ops:
-        if op != "gsp":
+        if op not in {"gsp", "insert"}:
             continue
-        for q in arg[1]:
+        for q in (arg[1] if op == "gsp" else arg):
             for term in (q.subject, q.object):
                 if isinstance(term, ox.BlankNode) and seen.setdefault(term, arg) is not arg:
                     return True
     return False
+
+
+def _posts_folded(ops: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The ops with the posts and inserts between two removals as one INSERT DATA."""
+    out: list[tuple[str, Any]] = []
+    for op, arg in ops:
+        quads = arg[1] if op == "gsp" else arg if op == "insert" else None
+        if quads is None:
+            out.append((op, arg))
+        elif out and out[-1][0] == "insert":
+            out[-1][1].extend(quads)
+        else:
+            out.append(("insert", list(quads)))
+    return out
 
 
 def _operation(op: str, arg: Any) -> str:
