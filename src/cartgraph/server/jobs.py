@@ -205,14 +205,18 @@ class Runner:
                     del self._running[id(ticket)]
                     ticket.answered = threading.Event()
                 self.stuck += len(late)
-            for ticket in late:
-                try:
-                    ticket.expire(QueryTimeout(f"{ticket.what} {message[ticket.what]}"))
-                finally:
-                    assert ticket.answered is not None
-                    ticket.answered.set()
-                if self._on_timeout is not None:  # after the 503 is written
-                    self._on_timeout()
+            for ticket in late:  # a slow client must not hold up the next timeout
+                threading.Thread(target=self._expire, daemon=True, name="cartgraph-503",
+                                 args=(ticket, f"{ticket.what} {message[ticket.what]}")).start()
+
+    def _expire(self, ticket: _Ticket, message: str) -> None:
+        try:
+            ticket.expire(QueryTimeout(message))
+        finally:
+            assert ticket.answered is not None
+            ticket.answered.set()
+        if self._on_timeout is not None:  # after the 503 is written
+            self._on_timeout()
 
     def close(self) -> None:
         self._closed.set()
