@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 from importlib import resources
 from typing import IO, Any, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "write_result",
 ]
 
+T = TypeVar("T")
 _QRF = ox.QueryResultsFormat
 _RDF = ox.RdfFormat
 SOLUTION_FORMATS: dict[str, Any] = {
@@ -67,26 +68,30 @@ _TOKENS = re.compile(_OPAQUE.pattern + "|[A-Za-z_]+")
 _BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
 
 
-_CACHED = 8192  # characters: a server sees the same few (short) queries again and again
+def _cached_when_short(func: Callable[[str], T]) -> Callable[[str], T]:
+    """Memoise a function of a query's text, for texts up to 8 KB.
+
+    A server sees the same few short queries again and again; long texts are
+    not kept, so that many large distinct queries cannot fill the memory.
+    """
+    cached = lru_cache(maxsize=256)(func)
+
+    @wraps(func)
+    def call(text: str) -> T:
+        return cached(text) if len(text) <= 8192 else func(text)
+
+    return call
 
 
+@_cached_when_short
 def keywords(text: str) -> tuple[str, ...]:
     """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
-    return _keywords(text) if len(text) <= _CACHED else _keywords.__wrapped__(text)
-
-
-@lru_cache(maxsize=256)
-def _keywords(text: str) -> tuple[str, ...]:
     return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
 
 
+@_cached_when_short
 def uses_prefixed_names(text: str) -> bool:
     """Whether the query has a colon outside strings, IRIs and comments (``cg:x``)."""
-    return _prefixed(text) if len(text) <= _CACHED else _prefixed.__wrapped__(text)
-
-
-@lru_cache(maxsize=256)
-def _prefixed(text: str) -> bool:
     return ":" in _OPAQUE.sub(" ", text)
 
 
@@ -284,7 +289,6 @@ def select_rows(store: Any, text: str, params: dict[str, Any] | None = None
     return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
 
 
-T = TypeVar("T")
 
 
 def run_with_timeout(work: Callable[[], T], timeout: float | None) -> T:

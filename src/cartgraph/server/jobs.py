@@ -181,15 +181,15 @@ class Runner:
         return reply
 
     def _work(self, job: Job) -> Reply:
-        try:
-            if self._refresh:
+        if self._refresh:
+            try:
                 self._store.refresh()
-            if job.kind == "update":
-                with self._write:
-                    return answer(self._store, job, self._max_rows)
-            return answer(self._store, job, self._max_rows)
-        except Exception as exc:  # answer() already turns store errors into replies
-            return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
+            except Exception as exc:  # the store's directory is gone or broken
+                return 500, "text/plain", f"cannot reopen the store: {exc}".encode()
+        if job.kind == "update":
+            with self._write:
+                return answer(self._store, job, self._max_rows)
+        return answer(self._store, job, self._max_rows)
 
     def _watch(self) -> None:
         base = f"timed out after {self._timeout:g} s (the server's --timeout)"

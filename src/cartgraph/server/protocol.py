@@ -89,7 +89,6 @@ def check_update(text: str) -> None:
         raise _HTTPError(400, str(exc)) from None
 
 
-
 # -- content negotiation -----------------------------------------------------------
 
 
@@ -294,11 +293,11 @@ class _Handler(BaseHTTPRequestHandler):
         # A body this server does not read must not be taken for the next request:
         # until _body() reads it, the connection is closed after the answer.
         length = headers.get("Content-Length")
-        self._unread: int | None = 0 if length is None else \
+        self._unread = 0 if length is None else \
             int(length) if re.fullmatch(r"[0-9]{1,18}", length) else None
         if headers.get("Transfer-Encoding") is not None:
             self._unread = None
-        if (self.headers.get("Expect") or "").lower() == "100-continue" and \
+        if (headers.get("Expect") or "").lower() == "100-continue" and \
                 self.request_version != "HTTP/1.0":
             return self.handle_expect_100()
         return True
