@@ -20,6 +20,7 @@ from cartgraph.errors import QueryError, RemoteError, StoreError
 from cartgraph.ingest import ImportOptions, import_files
 from cartgraph.query import named_queries, write_result
 from cartgraph.remote import RemoteStore, default_update_url
+from cartgraph.store import GraphStore
 from helpers_ingest import write_shapes
 from helpers_server import cartgraph_serve, free_port, oxigraph_serve
 
@@ -194,7 +195,9 @@ def test_query_errors_are_one_line(run: Run, tmp_path: Path) -> None:
 
 def test_the_library_api(url: str, small: Path) -> None:
     store = RemoteStore(url)
-    assert (store.location, store.path, store.is_memory) == (url, None, False)
+    assert store.location == url
+    assert isinstance(store, GraphStore)
+    assert not store.capabilities.atomic_writes and not store.capabilities.local_reads
     import_files(store, [str(small)], ImportOptions(shacl=False))
     rows = store.select("SELECT ?label WHERE { ?h a cg:Hospital ; rdfs:label ?label } "
                         "ORDER BY ?label")

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Store": "cartgraph.store",
-    "open_store": "cartgraph.store",
+    "Store": "cartgraph.open",
+    "open_store": "cartgraph.open",
+    "GraphStore": "cartgraph.store",
+    "LocalStore": "cartgraph.store",
+    "Capabilities": "cartgraph.store",
     "RemoteStore": "cartgraph.remote",
     "import_files": "cartgraph.ingest",
     "ImportOptions": "cartgraph.ingest",
@@ -39,6 +42,7 @@ _EXPORTS = {
     "StoreBusy": "cartgraph.errors",
     "SourceError": "cartgraph.errors",
     "RemoteError": "cartgraph.errors",
+    "UsageError": "cartgraph.errors",
     "PREFIXES": "cartgraph.namespaces",
 }
 
@@ -55,10 +59,12 @@ if TYPE_CHECKING:
         SourceError,
         StoreBusy,
         StoreError,
+        UsageError,
         ValidationError,
     )
     from .namespaces import PREFIXES
-    from .store import Store
+    from .open import Store, open_store
+    from .store import Capabilities, GraphStore, LocalStore
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .errors import InputError, UsageError
+from .errors import InputError, SourceError, UsageError
 from .namespaces import (
     DCTERMS,
     OWL,
@@ -41,6 +41,7 @@ from .namespaces import (
     curie,
     expand,
 )
+from .text import align, key
 
 __all__ = [
     "Neighborhood",
@@ -71,17 +72,6 @@ _TOP = 10
 
 
 # -- terms -----------------------------------------------------------------------------
-
-
-def key(term: Any) -> str:
-    """The name of a term as a node: its IRI, ``_:id``, or N-Triples for a literal."""
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.DefaultGraph) or term is None:
-        return ""
-    return str(term)
 
 
 def term(name: str) -> ox.NamedNode | ox.BlankNode:
@@ -144,13 +134,13 @@ class Reader:
         self.store = store
         self.graph = graph
         self.exclude = {PROVENANCE_GRAPH, *exclude} - ({graph} if graph else set())
-        self.local = hasattr(store, "ox")
+        self.local = store.capabilities.local_reads
         self._graph_term = ox.NamedNode(graph) if graph is not None else None
         self._skip = {ox.NamedNode(g) for g in self.exclude}
 
     def _local(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
         g, skip = self._graph_term, self._skip
-        quads = self.store.ox.quads_for_pattern(s, p, o, g)
+        quads = self.store.quads_for_pattern(s, p, o, g)
         if g is not None:
             yield from quads
             return
@@ -362,12 +352,7 @@ def _centrality(store: Any, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _table(rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:
-    if not rows:
-        return []
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                             for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-            for r in rows]
+    return align(rows, right=right, indent="  ")
 
 
 def format_stats(data: dict[str, Any]) -> str:
@@ -653,8 +638,8 @@ def to_networkx(store: Any, *, graph: str | None = None, include_literals: bool 
 
     if graph is not None:
         graph = expand(graph) if not graph.startswith("_:") else graph
-        if hasattr(store, "ox") and not store.ox.contains_named_graph(ox.NamedNode(graph)):
-            raise UsageError(f"--graph {graph}: no such graph in the store")
+        if not store.contains_named_graph(ox.NamedNode(graph)):
+            raise SourceError(f"{graph}: no such graph in the store")
     exclude = schema_graphs(store) if exclude_schema and graph is None else set()
     reader = Reader(store, graph=graph, exclude=exclude)
     labels = Labels()

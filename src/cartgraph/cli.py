@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from .errors import CartgraphError, UsageError
+from . import __version__, formats
+from .errors import CartgraphError, StoreBusy, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -32,8 +32,12 @@ class State:
 
     def store(self) -> Any:
         if self._store is None:
-            from .store import open_store
+            from .open import open_store
 
+            remote = self.location.startswith(("http://", "https://"))
+            if (self.update_url or self.graph_store_url) and not remote:
+                raise click.UsageError("--update-url and --graph-store-url are for a remote "
+                                       f"store (--store URL), not the directory {self.location}")
             self._store = open_store(self.location, update_url=self.update_url,
                                      graph_store_url=self.graph_store_url, wait=self.wait,
                                      note=lambda msg: click.echo(f"note: {msg}", err=True))
@@ -54,6 +58,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except UsageError as exc:
             fail(str(exc), 2)
+        except StoreBusy as exc:
+            if ctx.obj is not None and ctx.obj.debug:
+                raise
+            fail(f"{exc} (use --wait SECONDS to wait)")
         except CartgraphError as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
@@ -128,9 +136,9 @@ def cli(ctx: click.Context, store: str, update_url: str | None, graph_store_url:
 def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.argument("paths", nargs=-1, required=True, metavar="PATH..."),
-        click.option("--input-format", type=click.Choice(
-            ["turtle", "ttl", "ntriples", "nt", "nquads", "nq", "trig", "jsonld", "rdfxml"],
-            case_sensitive=False), help="Parse as this format (default: by extension)."),
+        click.option("--input-format", type=click.Choice(formats.choices("import"),
+                     case_sensitive=False), help="Parse as this format (default: by "
+                     "extension)."),
         click.option("--shapes", metavar="FILE", help="SHACL shapes to validate against "
                      "(default: the bundled ontology/shapes.ttl)."),
         click.option("--base", metavar="IRI", help="Base IRI for relative IRIs "
@@ -266,10 +274,9 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--name", metavar="NAME", help="Run a named query (see `cartgraph queries`).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind a variable before running: an IRI, CURIE, number or text.")
-@click.option("--format", "fmt", type=click.Choice(
-    ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "nt", "nquads", "jsonld",
-     "rdfxml"], case_sensitive=False), help="Result format (default: table, or turtle for "
-    "CONSTRUCT/DESCRIBE).")
+@click.option("--format", "fmt", type=click.Choice(formats.choices("select", "ask", "graph"),
+              case_sensitive=False), help="Result format (default: table, or turtle for "
+              "CONSTRUCT/DESCRIBE).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Give up after this long.")
 @pass_state
@@ -351,32 +358,16 @@ def ontology(fmt: str) -> None:
 @cli.command()
 @click.option("-o", "--output", required=True, metavar="FILE", help="Output file (- for "
               "standard output).")
-@click.option("--format", "fmt", type=click.Choice(
-    ["turtle", "trig", "nquads", "ntriples", "jsonld", "graphml", "gexf"],
-    case_sensitive=False), help="Format (default: by extension, else trig).")
+@click.option("--format", "fmt", type=click.Choice(formats.choices("export"),
+              case_sensitive=False), help="Format (default: by the extension; trig for -).")
 @click.option("--graph", metavar="IRI", help="Export one named graph only.")
 @pass_state
 def export(state: State, output: str, fmt: str | None, graph: str | None) -> None:
     """Write the store, or one graph, to a file (sorted, with prefixes)."""
-    from .export import export as run_export
-    from .export import format_for
+    from .export import export_to, format_for
 
-    fmt = format_for(output, fmt)
-    store = state.store()
-    if output == "-":
-        run_export(store, stdout_bytes(), fmt, graph=graph)
-        return
-    target = Path(output)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        with tmp.open("wb") as out:
-            run_export(store, out, fmt, graph=graph)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CartgraphError(f"{output}: cannot write: {exc.strerror}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    format_for(output, fmt)  # a usage error before the store is opened
+    export_to(state.store(), output, fmt, graph=graph)
 
 
 @cli.command()

@@ -14,7 +14,7 @@ import rdflib
 
 from .namespaces import XSD
 
-__all__ = ["from_rdflib", "term_text", "to_rdflib", "to_rdflib_graph"]
+__all__ = ["to_rdflib", "to_rdflib_graph"]
 
 _XSD_STRING = XSD + "string"
 
@@ -36,20 +36,6 @@ def to_rdflib(term: Any) -> Any:
     raise TypeError(f"cannot convert {term!r} to rdflib")
 
 
-def from_rdflib(term: Any) -> Any:
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r} to pyoxigraph")
-
-
 def to_rdflib_graph(triples: Iterable[Any], graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Add pyoxigraph triples or quads (graph names ignored) to an rdflib Graph."""
     graph = rdflib.Graph() if graph is None else graph
@@ -57,10 +43,3 @@ def to_rdflib_graph(triples: Iterable[Any], graph: rdflib.Graph | None = None) -
     for t in triples:
         add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return graph
-
-
-def term_text(term: Any) -> str:
-    """A term as plain text: an IRI's value, a literal's lexical form, ``_:id``."""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return str(term.value)

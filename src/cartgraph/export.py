@@ -3,7 +3,9 @@
 RDF formats are written by pyoxigraph from quads sorted by graph, subject,
 predicate and object, so that two exports of the same data diff cleanly.
 Typed literals come back in Oxigraph's canonical form ("+1" as "1").
-GraphML and GEXF (for Gephi and Cytoscape) come from the networkx projection.
+Formats without named graphs (Turtle, N-Triples, JSON-LD, RDF/XML) get the
+union of the graphs. GraphML and GEXF (for Gephi and Cytoscape) come from the
+networkx projection. Format names come from :mod:`cartgraph.formats`.
 """
 
 from __future__ import annotations
@@ -13,64 +15,85 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .errors import SourceError, UsageError
+from . import formats
+from .errors import CartgraphError, SourceError, UsageError
+from .files import atomic_output
 from .namespaces import PREFIXES, expand
 
-__all__ = ["EXPORT_FORMATS", "export", "format_for"]
+__all__ = ["export", "export_to", "format_for"]
 
-_R = ox.RdfFormat
-EXPORT_FORMATS: dict[str, Any] = {
-    "turtle": _R.TURTLE, "trig": _R.TRIG, "nquads": _R.N_QUADS, "ntriples": _R.N_TRIPLES,
-    "jsonld": _R.JSON_LD, "graphml": None, "gexf": None,
-}
-_BY_SUFFIX = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads", ".nt": "ntriples",
-              ".jsonld": "jsonld", ".graphml": "graphml", ".gexf": "gexf"}
+DEFAULT = "trig"
 
 
-def format_for(output: str, fmt: str | None) -> str:
-    """The export format: as given, else by the output's extension, else TriG."""
+def format_for(output: str, fmt: str | None) -> formats.Format:
+    """The export format: as named, else by the output's extension (TriG for ``-``).
+
+    An unknown name, or an extension that names no export format, is a UsageError.
+    """
     if fmt:
-        return fmt.lower()
-    return _BY_SUFFIX.get(Path(output).suffix.lower(), "trig")
+        return formats.find(fmt, "export")
+    if output == "-":
+        return formats.find(DEFAULT, "export")
+    found = formats.by_extension(output, "export")
+    if found is None:
+        suffix = Path(output).suffix or "(none)"
+        raise UsageError(f"{output}: cannot tell the format from the extension {suffix} "
+                         f"(known: {' '.join(formats.extensions('export'))}; or name a format)")
+    return found
 
 
 def _sort_key(q: ox.Quad) -> tuple[str, str, str, str]:
-    g = q.graph_name
-    return (str(g), str(q.subject), str(q.predicate), str(q.object))
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+
+
+def graph_node(store: Any, graph: str | None) -> Any:
+    """The named graph ``graph`` (IRI or CURIE) as a term; SourceError when it is not there."""
+    if graph is None:
+        return None
+    node = ox.NamedNode(expand(graph))
+    if not store.contains_named_graph(node):
+        raise SourceError(f"{graph}: no such graph in the store")
+    return node
 
 
 def quads(store: Any, graph: str | None = None) -> list[ox.Quad]:
-    """Every quad of the store (or of one graph), sorted."""
-    if graph is not None:
-        graph_node: Any = ox.NamedNode(expand(graph))
-        if hasattr(store, "ox") and not store.ox.contains_named_graph(graph_node):
-            raise SourceError(f"--graph {graph}: no such graph in the store")
-    else:
-        graph_node = None
-    if hasattr(store, "ox"):
-        found = list(store.ox.quads_for_pattern(None, None, None, graph_node))
-    else:
-        found = list(store.quads(graph_node))
+    """Every quad of the store (or of one named graph), sorted."""
+    found = list(store.quads_for_pattern(None, None, None, graph_node(store, graph)))
     found.sort(key=_sort_key)
     return found
 
 
-def export(store: Any, out: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
-    """Write ``store`` (or one named graph) to ``out`` in ``fmt``."""
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"unknown export format {fmt!r} (use one of: "
-                         f"{', '.join(EXPORT_FORMATS)})")
-    if fmt in {"graphml", "gexf"}:
+def export(store: Any, out: IO[bytes], fmt: str | formats.Format, *,
+           graph: str | None = None) -> None:
+    """Write ``store`` (or one named graph) to ``out`` in ``fmt`` (a name or a Format)."""
+    spec = fmt if isinstance(fmt, formats.Format) else formats.find(fmt, "export")
+    if spec.engine is None:
         from .analytics import write_network
 
-        write_network(store, out, fmt, graph=graph)
+        graph_node(store, graph)  # the same error as for the RDF formats
+        write_network(store, out, spec.name, graph=graph)
         return
-    rdf_format = EXPORT_FORMATS[fmt]
     found = quads(store, graph)
-    if rdf_format.supports_datasets:
-        ox.serialize(found, out, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
-    else:
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in found},
-                         key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        prefixes = PREFIXES if fmt in {"turtle", "jsonld"} else None
-        ox.serialize(triples, out, rdf_format, prefixes=prefixes)
+    prefixes = PREFIXES if spec.prefixes else None
+    try:
+        if spec.datasets:
+            ox.serialize(found, out, spec.engine, prefixes=prefixes)
+        else:
+            triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in found},
+                             key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+            ox.serialize(triples, out, spec.engine, prefixes=prefixes)
+    except ValueError as exc:  # e.g. an IRI RDF/XML cannot write as a predicate
+        raise CartgraphError(f"cannot write {spec.name}: {exc}") from None
+
+
+def export_to(store: Any, output: str, fmt: str | None = None, *,
+              graph: str | None = None) -> formats.Format:
+    """Write to the file ``output`` atomically (``-``: standard output); returns the format.
+
+    The format is ``fmt``, else the one the extension names.
+    """
+    spec = format_for(output, fmt)
+    graph_node(store, graph)  # before the file is touched
+    with atomic_output(output) as out:
+        export(store, out, spec, graph=graph)
+    return spec

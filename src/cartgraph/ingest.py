@@ -42,7 +42,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, formats
 from .errors import InputError, ParseError, SourceError, ValidationError
 from .literals import literal_problem
 from .namespaces import DCTERMS, PROV, PROVENANCE_GRAPH, RDF_TYPE, VOCAB, XSD, source_iri
@@ -60,15 +60,11 @@ __all__ = [
 ]
 
 F = ox.RdfFormat
+# from the one format table (cartgraph.formats)
 EXTENSIONS: dict[str, ox.RdfFormat] = {
-    ".ttl": F.TURTLE, ".turtle": F.TURTLE, ".nt": F.N_TRIPLES, ".nq": F.N_QUADS,
-    ".trig": F.TRIG, ".jsonld": F.JSON_LD, ".rdf": F.RDF_XML, ".owl": F.RDF_XML,
-}
+    e: f.engine for f in formats.FORMATS if f.fits("import") for e in f.extensions}
 FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": F.TURTLE, "ttl": F.TURTLE, "ntriples": F.N_TRIPLES, "nt": F.N_TRIPLES,
-    "nquads": F.N_QUADS, "nq": F.N_QUADS, "trig": F.TRIG, "jsonld": F.JSON_LD,
-    "json-ld": F.JSON_LD, "rdfxml": F.RDF_XML, "xml": F.RDF_XML,
-}
+    n: f.engine for f in formats.FORMATS if f.fits("import") for n in (f.name, *f.aliases)}
 _BOM = b"\xef\xbb\xbf"
 _PROV = ox.NamedNode(PROVENANCE_GRAPH)
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
@@ -771,10 +767,11 @@ def _provenance(scan: _Scan, started: str, ended: str, base: str | None) -> list
     return [ox.Quad(*t, _PROV) for t in triples]
 
 
-def _remove_source(writer: Any, record: SourceRecord) -> None:
-    """Remove a source's graphs and its provenance record."""
+def _remove_source(writer: Any, record: SourceRecord, *, private: bool) -> None:
+    """Remove a source's graphs and its provenance record (``private``: the writer is a
+    private copy, see Capabilities.private_writer)."""
     graphs = {ox.NamedNode(g) for g in record.graphs}
-    if not _rewrite_without(writer, graphs, record.statements):
+    if not (private and _rewrite_without(writer, graphs, record.statements)):
         for g in graphs:
             writer.remove_graph(g)
     for subject in (ox.NamedNode(record.source), _activity(record.source)):
@@ -790,7 +787,7 @@ def _rewrite_without(writer: Any, graphs: set[ox.NamedNode], removed: int) -> bo
     what stays aside, clear, and write it back. Only for a private copy (a
     transaction's snapshot); False when not done.
     """
-    if not getattr(writer, "private_copy", False) or removed < _REWRITE_FROM:
+    if removed < _REWRITE_FROM:
         return False
     limit = min(removed, _REWRITE_KEEP)
     kept_graphs = [g for g in writer.named_graphs() if g not in graphs]
@@ -861,7 +858,7 @@ TypesOf = Callable[[list[ox.NamedNode]], Iterable[tuple[ox.NamedNode, ox.NamedNo
 
 def _types_in(*stores: Any) -> TypesOf:
     """Look up rdf:type of nodes in stores with ``quads_for_pattern`` (or ``.ox``)."""
-    readers = [getattr(s, "ox", s) for s in stores if s is not None]
+    readers = [s for s in stores if s is not None]
 
     def types_of(nodes: list[ox.NamedNode]) -> Iterator[tuple[ox.NamedNode, ox.NamedNode]]:
         for node in nodes:
@@ -970,13 +967,11 @@ def validate_files(paths: list[str], options: ImportOptions | None = None) -> Im
 
     Raises ParseError, ValidationError or InputError on the first problem found.
     """
-    from .store import Store
-
     options = options or ImportOptions()
     inputs = _inputs(paths, options)
     try:
         checks = _checks(options)
-        bundled = Store.memory() if options.shacl else None
+        bundled = _bundled_store() if options.shacl else None
         scans = _stage(inputs, checks, options, context=bundled, records={},
                        existing=lambda _g: False)
     finally:
@@ -985,6 +980,18 @@ def validate_files(paths: list[str], options: ImportOptions | None = None) -> Im
     results = [SourceResult(s.input.source, s.input.location, "valid", s.statements, s.graphs,
                             warnings=s.warnings) for s in scans]
     return _report(results, options, dry_run=False)  # "valid" says enough
+
+
+def _bundled_store() -> Any:
+    """The bundled graph in memory: the context ``validate`` checks against."""
+    from .bundled import bundled_files
+    from .store import LocalStore
+
+    store = LocalStore.memory()
+    files = bundled_files()
+    import_files(store, [str(f.path) for f in files],
+                 ImportOptions(sources=[f.source for f in files], shacl=False))
+    return store
 
 
 def _stage(inputs: list[_Input], checks: _Checks, options: ImportOptions, *, context: Any,
@@ -1002,7 +1009,8 @@ def _stage(inputs: list[_Input], checks: _Checks, options: ImportOptions, *, con
         scans.append(scan)
     _check_ownership(scans, records, existing)
     if options.shacl and scratch is not None:
-        types_of = (_types_in(scratch, context) if context is None or hasattr(context, "ox")
+        types_of = (_types_in(scratch, context) if context is None
+                    or context.capabilities.local_reads
                     else _chain(_types_in(scratch), _types_by_query(context)))
         _shacl(scans, scratch, types_of, checks, options.progress)
     for scan in scans:
@@ -1050,7 +1058,7 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
                             "replaced" if old else "added", scan.statements, scan.graphs,
                             removed=old.statements if old else 0, warnings=scan.warnings)
 
-    atomic = getattr(store, "atomic_transactions", False)
+    atomic = store.capabilities.atomic_writes
     if options.dry_run or not atomic:
         changed = [i for i in inputs if not unchanged(i, existing)]
         staged = _stage(changed, checks, options, context=store, records=existing,
@@ -1071,7 +1079,7 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
             started = _now()
             old = current.get(inp.source)
             if old is not None:
-                _remove_source(writer, old)
+                _remove_source(writer, old, private=store.capabilities.private_writer)
             if atomic:
                 scan = _Scan(inp)
                 _drain(_quads(inp, scan, known_terms=checks.known, progress=options.progress),
@@ -1107,22 +1115,12 @@ def _load_staged(writer: Any, scan: _Scan) -> None:
 
 
 def _graph_exists(store: Any) -> Callable[[str], bool]:
-    reader = getattr(store, "ox", None)
-    if reader is not None:
-        return lambda g: bool(reader.contains_named_graph(ox.NamedNode(g)))
-
-    def ask(g: str) -> bool:
-        result = store.query(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
-        return bool(result)
-    return ask
+    return lambda g: bool(store.contains_named_graph(ox.NamedNode(g)))
 
 
 def _graphs_before(store: Any) -> set[str]:
     """Named graphs in the committed state (what the writer started from)."""
-    reader = getattr(store, "ox", None)
-    if reader is None:
-        return set()
-    return {g.value for g in reader.named_graphs() if isinstance(g, ox.NamedNode)}
+    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
 
 def _report(results: list[SourceResult], options: ImportOptions, *,
@@ -1144,7 +1142,7 @@ def drop_source(store: Any, source: str, *, wait: float = 0.0) -> SourceRecord:
     find(read_sources(store))
     with store.transaction(wait=wait) as writer:
         rec = find(read_sources(writer))
-        _remove_source(writer, rec)
+        _remove_source(writer, rec, private=store.capabilities.private_writer)
     return rec
 
 

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from .errors import QueryError, RemoteError, StoreError
 from .namespaces import sparql_prologue
+from .store.base import Capabilities
 
 __all__ = ["RemoteStore"]
 
@@ -70,8 +71,10 @@ class RemoteStore:
     ``timeout`` is the socket timeout of each request, in seconds.
     """
 
-    path = None
-    is_memory = False
+    capabilities = Capabilities(persistent=True, atomic_writes=False, private_writer=False,
+                                local_reads=False, multiprocess=False, write_lock=False,
+                                backup=False)
+    generation = None  # another client's commits cannot be seen
 
     def __init__(self, query_url: str, *, update_url: str | None = None,
                  token: str | None = None, timeout: float = 60.0,
@@ -102,7 +105,7 @@ class RemoteStore:
         Returns pyoxigraph objects: QuerySolutions or QueryBoolean for SELECT and
         ASK, a list of Triples for CONSTRUCT and DESCRIBE.
         """
-        from .query import bind_params, check_query
+        from .sparql import bind_params, check_query
 
         kind = check_query(text)
         text = _PREFIX_LINE + bind_params(text, params)
@@ -143,8 +146,21 @@ class RemoteStore:
             found.append(ox.Quad(s, p, o, g))
         return found
 
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        """The graphs that hold at least one statement (empty graphs are invisible)."""
+        rows = self._run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "select",
+                         source="graphs")
+        return iter([row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)])
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        return bool(self._run(f"ASK {{ GRAPH {_term(graph)} {{ ?s ?p ?o }} }}", "ask",
+                              source="graphs"))
+
     def refresh(self) -> bool:
         return False
+
+    def update_metadata(self, **changes: Any) -> None:
+        """Remote stores keep no cartgraph metadata."""
 
     def backup(self, *args: Any, **kwargs: Any) -> Any:
         raise StoreError("backup works on local stores only (use your server's own backup, "

@@ -39,6 +39,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import CartgraphError
@@ -97,14 +98,14 @@ class Server:
         self.options = options
         token = read_token(options.token_file) if options.allow_update else None
         self._listener = _listen(options.host, options.port)
-        path = getattr(store, "path", None)
         try:
-            if path is None:
+            if not store.capabilities.multiprocess:
                 self._backend: _Backend = _InProcess(store, options, token, self._listener)
             else:
                 from .workers import WorkerPool
 
-                self._backend = WorkerPool(path, options, token, self._listener)
+                self._backend = WorkerPool(Path(store.location), options, token,
+                                           self._listener)
         except BaseException:
             self._listener.close()
             raise

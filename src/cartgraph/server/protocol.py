@@ -187,8 +187,8 @@ class App:
             raise _HTTPError(503, "the explorer is not available in this installation "
                                   "(cartgraph.viz is missing)") from None
         with self._explorer_lock:
-            changed = self.store.refresh() if hasattr(self.store, "refresh") else False
-            key = getattr(self.store, "_generation", None)
+            changed = self.store.refresh()
+            key = self.store.generation
             if self._explorer is None or changed or self._explorer[0] != key:
                 html = view(self.store).html
                 self._explorer = (key, html.encode() if isinstance(html, str) else html)

@@ -40,7 +40,7 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
     """One worker: serve HTTP on the inherited socket until told to stop, then exit."""
     from multiprocessing.connection import Connection
 
-    from ..store import Store
+    from ..store import LocalStore
     from .jobs import Runner
     from .protocol import App, http_server
 
@@ -48,7 +48,7 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
     control = Connection(control_fd)
     path, options, token = control.recv()
     try:
-        store = Store.open(path, create=False, seed=False)
+        store = LocalStore.open(path, create=False)
     except Exception as exc:
         control.send(("error", f"{type(exc).__name__}: {exc}"))
         return

@@ -108,8 +108,7 @@ def _scan(store: Any, schema: set[str]) -> _Scan:
     rows: list[tuple[Any, Any, str]] = []
     # Locally straight from pyoxigraph (the provenance graph skipped below);
     # remotely one query for every quad.
-    quads = store.ox.quads_for_pattern(None, None, None, None) if hasattr(store, "ox") \
-        else an.Reader(store).all()
+    quads = store.quads_for_pattern(None, None, None, None)
     for s, p, o, g in quads:
         if g != last_g:
             last_g, last_s = g, None
@@ -142,12 +141,12 @@ def _describe(store: Any, nodes: list[str]) -> dict[str, list[tuple[Any, Any, st
     """Every statement about each node (subject), with its graph; provenance left out."""
     found: dict[str, list[tuple[Any, Any, str]]] = {n: [] for n in nodes}
     graphs: dict[Any, str] = {}
-    if not hasattr(store, "ox"):
+    if not store.capabilities.local_reads:
         for s, p, o, g in an.Reader(store).about(nodes):
             found[an.key(s)].append((p, o, an.key(g)))
         return found
     skip = ox.NamedNode(PROVENANCE_GRAPH)
-    pattern = store.ox.quads_for_pattern
+    pattern = store.quads_for_pattern
     for n in nodes:
         into = found[n].append
         for _s, p, o, g in pattern(an.term(n), None, None, None):

@@ -1,4 +1,4 @@
-"""Store: where the graph lives. One ``pyoxigraph.Store``, in memory or on disk.
+"""LocalStore: a store in a directory or in memory. One ``pyoxigraph.Store``.
 
 On disk a store is a directory::
 
@@ -29,14 +29,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pyoxigraph as ox
 
-from . import __version__
-from .errors import StoreBusy, StoreError, UsageError
+from .. import __version__
+from ..errors import QueryError, StoreBusy, StoreError
+from ..files import write_atomically
+from ..sparql import bind_params, check_query, run
+from .base import Capabilities
 
-__all__ = ["LAYOUT", "Store", "open_store"]
+__all__ = ["LAYOUT", "LocalStore"]
 
 LAYOUT = 1
 # what a process killed while creating a store may leave behind (created again)
@@ -49,37 +52,42 @@ def _ignore(_: str) -> None:
     pass
 
 
-class Store:
-    """An open cartgraph store.
+def _leftover(name: str) -> bool:
+    return name in _CREATION_LEFTOVERS or (name.startswith(".cartgraph.json.")
+                                           and name.endswith(".tmp"))
 
-    Use :meth:`memory` for a throwaway store and :meth:`open` for a directory.
-    ``store.ox`` is the committed state as a ``pyoxigraph.Store`` (read it, do not
-    write it); writes go through :meth:`transaction`.
+
+class LocalStore:
+    """A store in a directory, or in memory: one ``pyoxigraph.Store``.
+
+    Use :meth:`memory` for a throwaway store and :meth:`open` for a directory;
+    both are empty until something is imported (``cartgraph.Store`` adds the
+    bundled graph). ``store.ox`` is the committed state as a ``pyoxigraph.Store``
+    (read it, do not write it); writes go through :meth:`transaction`.
     """
 
     def __init__(self, ox_store: ox.Store, *, path: Path | None = None) -> None:
         self._ox = ox_store
         self.path = path
-        self._generation = self._read_current() if path else None
+        self._generation: Any = self._read_current() if path else 0
         self._link = str(path / "current") if path else ""
 
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def memory(cls, *, seed: bool = True) -> Store:
-        """A new in-memory store, seeded with the bundled graph unless ``seed=False``."""
-        store = cls(ox.Store())
-        if seed:
-            store.seed()
-        return store
+    def memory(cls) -> Self:
+        """A new, empty in-memory store."""
+        return cls(ox.Store())
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True, seed: bool = True,
-             wait: float = 0.0, note: Note = _ignore) -> Store:
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True, wait: float = 0.0,
+             note: Note = _ignore, metadata: dict[str, Any] | None = None) -> Self:
         """Open the store in directory ``path``.
 
-        A directory that does not exist (or is empty) is created and, unless
-        ``seed=False``, seeded with the bundled graph; ``note`` is told so.
+        A directory that does not exist (or is empty) is created when ``create``,
+        with ``metadata`` added to its ``cartgraph.json``. A store written by
+        another pyoxigraph version is rebuilt from its ``export.nq`` (``note`` is
+        told so).
         """
         path = Path(path).absolute()
         meta_file = path / "cartgraph.json"
@@ -88,7 +96,7 @@ class Store:
                 raise StoreError(f"{path}: no cartgraph store here")
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path}: exists and is not a directory")
-            if path.is_dir() and any(p.name not in _CREATION_LEFTOVERS for p in path.iterdir()):
+            if path.is_dir() and any(not _leftover(p.name) for p in path.iterdir()):
                 raise StoreError(f"{path}: directory is not empty and holds no cartgraph store")
             if not path.parent.is_dir():
                 raise StoreError(f"{path.parent}: parent directory does not exist")
@@ -98,23 +106,16 @@ class Store:
                 raise StoreError(f"{path}: cannot create store: {exc.strerror}") from None
             with _lock(path, wait):
                 if not meta_file.exists():
-                    _initialise(path, seeded=seed)
+                    _initialise(path, metadata or {})
         store = cls(_open_generation(path), path=path)
         meta = store.metadata()
         if meta.get("pyoxigraph") != ox.__version__:
             store.close()
-            store = _migrate(path, meta, wait=wait, note=note)
-        if seed and meta.get("seeded", True) and meta.get("bundle") != _bundle_fingerprint():
-            fresh = meta.get("bundle") is None
-            report = store.seed(wait=wait)
-            if fresh:
-                note(f"created store {path} and seeded it with the bundled graph "
-                     f"({len(report.sources)} sources)")
-            elif report.changed:
-                note(f"updated the bundled graph in {path} ({report.summary()})")
+            _migrate(path, meta, wait=wait, note=note)
+            store = cls(_open_generation(path), path=path)
         return store
 
-    # -- reading ---------------------------------------------------------------
+    # -- what it is ------------------------------------------------------------
 
     @property
     def ox(self) -> ox.Store:
@@ -122,21 +123,33 @@ class Store:
         return self._ox
 
     @property
-    def is_memory(self) -> bool:
-        return self.path is None
-
-    @property
-    def atomic_transactions(self) -> bool:
-        """True when a failed or killed transaction leaves no trace (on disk).
-
-        In memory, :meth:`transaction` writes in place, so importers check
-        everything before they write.
-        """
-        return self.path is not None
+    def capabilities(self) -> Capabilities:
+        return _ON_DISK if self.path is not None else _IN_MEMORY
 
     @property
     def location(self) -> str:
         return str(self.path) if self.path else ":memory:"
+
+    @property
+    def generation(self) -> Any:
+        """The committed generation: changes with every commit."""
+        return self._generation
+
+    def metadata(self) -> dict[str, Any]:
+        if self.path is None:
+            return {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__}
+        try:
+            return dict(json.loads((self.path / "cartgraph.json").read_text()))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{self.path}/cartgraph.json: unreadable: {exc}") from None
+
+    def update_metadata(self, **changes: Any) -> None:
+        if self.path is None:
+            return
+        meta = {**self.metadata(), **changes}
+        _write_json(self.path / "cartgraph.json", meta)
+
+    # -- reading ---------------------------------------------------------------
 
     def refresh(self) -> bool:
         """Reopen if another process committed a new generation. True if it did."""
@@ -153,25 +166,39 @@ class Store:
         self._generation = current
         return True
 
-    def metadata(self) -> dict[str, Any]:
-        if self.path is None:
-            return {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__}
-        try:
-            return dict(json.loads((self.path / "cartgraph.json").read_text()))
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.path}/cartgraph.json: unreadable: {exc}") from None
+    def query(self, text: str, *, params: dict[str, Any] | None = None,
+              source: str = "query") -> Any:
+        """Run a read-only SPARQL query on the committed state.
 
-    def query(self, text: str, **kwargs: Any) -> Any:
-        """Run SPARQL on the committed state; see :func:`cartgraph.query.execute`."""
-        from .query import execute
-
-        return execute(self, text, **kwargs)
+        The project's prefixes are predeclared and the default graph is the union
+        of all graphs; ``params`` binds variables (see :func:`cartgraph.sparql.bind_params`);
+        ``source`` names the query in error messages. Returns pyoxigraph's lazy
+        result (QuerySolutions, QueryBoolean or QueryTriples).
+        """
+        check_query(text)
+        return run(self._ox, bind_params(text, params), source=source)
 
     def select(self, text: str, **params: Any) -> list[dict[str, str]]:
         """Rows of a SELECT as plain dicts: variable name to IRI or literal value."""
-        from .query import select_rows
+        result = self.query(text, params=params or None)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("select needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
 
-        return select_rows(self, text, params)
+    def quads_for_pattern(self, subject: Any = None, predicate: Any = None, object: Any = None,
+                          graph_name: Any = None) -> Iterator[ox.Quad]:
+        """Committed quads matching a pattern (None: any), as pyoxigraph streams them."""
+        return self._ox.quads_for_pattern(subject, predicate, object, graph_name)
+
+    def named_graphs(self) -> Iterator[Any]:
+        return self._ox.named_graphs()
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        return bool(self._ox.contains_named_graph(graph))
+
+    def __len__(self) -> int:
+        return len(self._ox)
 
     # -- writing ---------------------------------------------------------------
 
@@ -180,10 +207,14 @@ class Store:
         """Yield a writable pyoxigraph store; its changes commit together on exit.
 
         On disk an exception (or a kill) inside the block leaves the store as it
-        was. In memory, callers check everything before writing.
+        was. In memory the changes are made in place: callers check everything
+        before writing (``capabilities.atomic_writes`` is False).
         """
         if self.path is None:
-            yield self._ox
+            try:
+                yield self._ox
+            finally:
+                self._generation += 1
             return
         with _lock(self.path, wait):
             _remove_unpublished(self.path)
@@ -206,30 +237,12 @@ class Store:
             _remove_old(self.path)
         self.refresh()
 
-    def update_metadata(self, **changes: Any) -> None:
-        if self.path is None:
-            return
-        meta = {**self.metadata(), **changes}
-        _write_json(self.path / "cartgraph.json", meta)
-
-    def seed(self, *, wait: float = 0.0) -> Any:
-        """Import (or re-import when changed) every bundled file as its own source."""
-        from .bundled import bundled_files
-        from .ingest import ImportOptions, import_files
-
-        files = bundled_files()
-        report = import_files(self, [str(f.path) for f in files],
-                              ImportOptions(sources=[f.source for f in files], shacl=False,
-                                            wait=wait))
-        self.update_metadata(bundle=_bundle_fingerprint(), cartgraph=__version__)
-        return report
-
     def backup(self, target: str | os.PathLike[str]) -> Path:
         """Write a consistent copy to a new directory ``target``.
 
-        The copy is a store of its own (open it with ``--store``) and also holds
-        ``export.nq``, an N-Quads dump from which a later cartgraph whose engine
-        cannot read this disk format rebuilds it.
+        The copy is a store of its own (open it like any store directory) and also
+        holds ``export.nq``, an N-Quads dump from which a later cartgraph whose
+        engine cannot read this disk format rebuilds it.
         """
         target = Path(target).absolute()
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -253,14 +266,14 @@ class Store:
         self._ox = None  # type: ignore[assignment]
         gc.collect()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.location!r})"
+        return f"{type(self).__name__}({self.location!r})"
 
     def _read_current(self) -> Path:
         assert self.path is not None
@@ -271,19 +284,10 @@ class Store:
                 from None
 
 
-def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,
-               graph_store_url: str | None = None, wait: float = 0.0,
-               note: Note = _ignore) -> Any:
-    """Open a store directory, or a remote SPARQL endpoint when given an http(s) URL."""
-    text = str(location)
-    if text.startswith(("http://", "https://")):
-        from .remote import RemoteStore
-
-        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url)
-    if update_url or graph_store_url:
-        raise UsageError("--update-url and --graph-store-url are for a remote store "
-                         f"(--store URL), not the directory {text}")
-    return Store.open(text, wait=wait, note=note)
+_ON_DISK = Capabilities(persistent=True, atomic_writes=True, private_writer=True,
+                        local_reads=True, multiprocess=True, write_lock=True, backup=True)
+_IN_MEMORY = Capabilities(persistent=False, atomic_writes=False, private_writer=False,
+                          local_reads=True, multiprocess=False, write_lock=False, backup=True)
 
 
 class _Writer:
@@ -317,13 +321,7 @@ class _Writer:
 # -- the on-disk layout -----------------------------------------------------------
 
 
-def _bundle_fingerprint() -> str:
-    from .bundled import fingerprint
-
-    return fingerprint()
-
-
-def _initialise(path: Path, *, seeded: bool) -> None:
+def _initialise(path: Path, extra: dict[str, Any]) -> None:
     (path / "gen").mkdir(exist_ok=True)
     first = path / "gen" / "000000"
     shutil.rmtree(first, ignore_errors=True)
@@ -333,8 +331,7 @@ def _initialise(path: Path, *, seeded: bool) -> None:
     gc.collect()
     _link_current(path, first)
     _write_json(path / "cartgraph.json",
-                {"layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__,
-                 "seeded": seeded})
+                {**extra, "layout": LAYOUT, "pyoxigraph": ox.__version__, "cartgraph": __version__})
 
 
 def _open_generation(path: Path) -> ox.Store:
@@ -403,12 +400,10 @@ def _remove_old(path: Path) -> None:
 
 
 def _write_json(file: Path, data: dict[str, Any]) -> None:
-    tmp = file.with_suffix(".json.new")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, file)
+    write_atomically(file, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def _migrate(path: Path, meta: dict[str, Any], *, wait: float, note: Note) -> Store:
+def _migrate(path: Path, meta: dict[str, Any], *, wait: float, note: Note) -> None:
     """Rebuild a store written by another pyoxigraph version from its export.nq."""
     dump = path / "export.nq"
     if not dump.exists():
@@ -427,7 +422,6 @@ def _migrate(path: Path, meta: dict[str, Any], *, wait: float, note: Note) -> St
         _publish(path, target)
         _write_json(path / "cartgraph.json", {**meta, "pyoxigraph": ox.__version__})
     note(f"rebuilt {path} from export.nq for pyoxigraph {ox.__version__}")
-    return Store(_open_generation(path), path=path)
 
 
 @contextlib.contextmanager
@@ -444,8 +438,7 @@ def _lock(path: Path, wait: float) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 4096, 0).decode(errors="replace").strip()
                     raise StoreBusy(f"{path}: store is busy: "
-                                    f"{holder or 'another process'} is writing to it "
-                                    f"(use --wait SECONDS to wait)") from None
+                                    f"{holder or 'another process'} is writing to it") from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         command = " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:200]
