@@ -77,3 +77,105 @@ def test_unwritable_target_is_one_line(run) -> None:  # type: ignore[no-untyped-
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1:] == [
         "cartgraph: error: /nonexistent-dir/out.trig: cannot write: No such file or directory"]
+
+
+# -- one set of format names; the extension decides when --format is absent ---------------
+
+
+def _parsed(path: Path, fmt: ox.RdfFormat) -> Graph:
+    return to_rdflib_graph(ox.parse(path=str(path), format=fmt))
+
+
+def test_every_name_and_alias_round_trips(run, store_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    expected = None
+    names = {"turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE,
+             "ntriples": ox.RdfFormat.N_TRIPLES, "nt": ox.RdfFormat.N_TRIPLES,
+             "nquads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS,
+             "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD,
+             "rdfxml": ox.RdfFormat.RDF_XML, "xml": ox.RdfFormat.RDF_XML}
+    for name, rdf_format in names.items():
+        out = tmp_path / f"ontology-{name}.out"
+        result = run("export", "-o", str(out), "--format", name.upper(),
+                     "--graph", "cgr:source-ontology")
+        assert result.exit_code == 0, (name, result.stderr)
+        expected = expected or store_graphs(store_dir)[ONTOLOGY_GRAPH]
+        assert isomorphic(_parsed(out, rdf_format), expected), name
+
+
+def test_the_extension_names_the_format(run, store_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    expected = store_graphs(store_dir)[ONTOLOGY_GRAPH]
+    for suffix, rdf_format in {".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
+                               ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+                               ".jsonld": ox.RdfFormat.JSON_LD}.items():
+        out = tmp_path / f"ontology{suffix}"
+        result = run("export", "-o", str(out), "--graph", "cgr:source-ontology")
+        assert result.exit_code == 0, result.stderr
+        assert isomorphic(_parsed(out, rdf_format), expected), suffix
+    assert (tmp_path / "ontology.rdf").read_text().startswith("<?xml")
+
+
+def test_an_unknown_extension_is_a_usage_error(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("x.json", "x.xml", "x.txt", "noextension"):
+        result = run("export", "-o", str(tmp_path / name))
+        assert result.exit_code == 2, (name, result.output)
+        assert result.stderr.startswith(f"cartgraph: error: {tmp_path / name}: cannot tell "
+                                        "the format from the extension")
+        assert not (tmp_path / name).exists()
+    # --format wins over the extension
+    result = run("export", "-o", str(tmp_path / "x.json"), "--format", "jsonld")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "x.json").read_text())
+
+
+def test_the_same_mistake_is_the_same_exit_code(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for fmt in ("turtle", "trig", "graphml", "gexf"):
+        out = tmp_path / f"x.{fmt}"
+        result = run("export", "-o", str(out), "--format", fmt, "--graph", "urn:x:nope")
+        assert result.exit_code == 1, (fmt, result.output)
+        assert result.stderr.splitlines()[-1] == ("cartgraph: error: urn:x:nope: no such "
+                                                  "graph in the store")
+        assert not out.exists()
+    (tmp_path / "dir").mkdir()
+    for args in ([], ["--format", "turtle"], ["--format", "graphml"]):
+        result = run("export", "-o", str(tmp_path / "dir"), *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr.splitlines()[-1] == (f"cartgraph: error: {tmp_path / 'dir'}: "
+                                                  "is a directory")
+
+
+def test_import_and_query_take_the_same_names(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data.txt"
+    data.write_text('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                    '<rdf:Description rdf:about="urn:x:s"><rdf:value>v</rdf:value>'
+                    "</rdf:Description></rdf:RDF>")
+    for name in ("xml", "rdfxml"):
+        result = run("validate", "--no-shacl", "--input-format", name, str(data))
+        assert result.exit_code == 0, result.output
+    text = "CONSTRUCT WHERE { cgr:uker ?p ?o }"
+    answers = {name: run("query", "--format", name, text) for name in ("ttl", "turtle")}
+    assert answers["ttl"].exit_code == 0, answers["ttl"].stderr
+    assert answers["ttl"].stdout == answers["turtle"].stdout
+    nt = run("query", "--format", "nt", text)
+    xml = run("query", "--format", "xml", text)
+    assert xml.exit_code == 0 and xml.stdout.startswith("<?xml")
+    graphs = [to_rdflib_graph(ox.parse(r.stdout.encode(), format=f)) for r, f in
+              ((answers["ttl"], ox.RdfFormat.TURTLE), (nt, ox.RdfFormat.N_TRIPLES),
+               (xml, ox.RdfFormat.RDF_XML))]
+    assert len(graphs[0]) > 3
+    assert isomorphic(graphs[0], graphs[1]) and isomorphic(graphs[0], graphs[2])
+    # xml on a SELECT is the W3C results format
+    select = run("query", "--format", "xml", "SELECT ?p WHERE { cgr:uker ?p ?o } LIMIT 1")
+    assert "<sparql" in select.stdout
+
+
+def test_the_format_table_is_the_cli_s_choices() -> None:
+    from cartgraph import formats
+    from cartgraph.cli import cli
+
+    options = {c.name: c for c in cli.commands.values()}
+    export_choices = next(p for p in options["export"].params if p.name == "fmt").type.choices  # type: ignore[attr-defined]
+    assert list(export_choices) == formats.choices("export")
+    for name in ("ttl", "turtle", "nt", "ntriples", "nq", "nquads", "trig", "jsonld",
+                 "rdfxml", "xml"):
+        assert name in formats.choices("import") and name in export_choices
+        assert name in formats.choices("graph")

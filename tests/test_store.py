@@ -19,8 +19,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cartgraph import Store
 from cartgraph.errors import StoreBusy
-from cartgraph.store import Store
+from cartgraph.remote import RemoteStore
+from cartgraph.store import Capabilities, GraphStore, LocalStore
 from helpers_ingest import (
     assert_error,
     assert_unchanged,
@@ -106,6 +108,78 @@ def test_backup_is_a_store_of_its_own(store: Path, tmp_path: Path) -> None:
                  "already exists")
 
 
+# -- one interface -----------------------------------------------------------------
+
+
+def test_every_backend_is_a_graph_store(store: Path) -> None:
+    with Store.open(store) as disk:
+        memory = LocalStore.memory()
+        remote = RemoteStore("http://127.0.0.1:9/query")  # never contacted here
+        for backend in (disk, memory, remote):
+            assert isinstance(backend, GraphStore), backend
+            assert isinstance(backend.capabilities, Capabilities)
+        assert disk.capabilities.atomic_writes and disk.capabilities.multiprocess
+        assert not memory.capabilities.atomic_writes and not memory.capabilities.persistent
+        assert not remote.capabilities.local_reads and not remote.capabilities.backup
+        with pytest.raises(AttributeError):
+            disk.capabilities.atomic_writes = False  # type: ignore[misc]
+
+
+def test_the_store_layer_imports_nothing_above_it() -> None:
+    code = ("import sys, cartgraph.store, cartgraph.remote; "
+            "print(sorted(m for m in sys.modules if m.startswith('cartgraph')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    loaded = set(eval(out))  # a printed list of module names
+    assert loaded <= {"cartgraph", "cartgraph.store", "cartgraph.store.base",
+                      "cartgraph.store.local", "cartgraph.remote", "cartgraph.errors",
+                      "cartgraph.files", "cartgraph.namespaces", "cartgraph.sparql"}, loaded
+
+
+def test_a_local_store_is_empty_and_the_public_store_seeded(tmp_path: Path) -> None:
+    with LocalStore.open(tmp_path / "bare") as bare:
+        assert len(bare) == 0 and list(bare.named_graphs()) == []
+    assert len(LocalStore.memory()) == 0
+    with Store.open(tmp_path / "seeded") as seeded:
+        assert seeded.contains_named_graph(ox.NamedNode(
+            "https://w3id.org/cartgraph/id/source-ontology"))
+    assert Store.memory().select("SELECT ?s WHERE { ?s a owl:Ontology }")
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_commit_changes_the_generation(tmp_path: Path, on_disk: bool) -> None:
+    store = LocalStore.open(tmp_path / "s") if on_disk else LocalStore.memory()
+    before = store.generation
+    quad = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"),
+                   ox.NamedNode("urn:x:g"))
+    with store.transaction() as writer:
+        writer.add(quad)
+    assert store.generation != before
+    assert list(store.quads_for_pattern(None, None, None, ox.NamedNode("urn:x:g"))) == [quad]
+    assert store.select("SELECT ?o WHERE { ?s <urn:x:p> ?o }") == [{"o": "o"}]
+
+
+def test_a_failed_transaction_leaves_no_trace_on_disk(tmp_path: Path) -> None:
+    store = LocalStore.open(tmp_path / "s")
+    before = store.generation
+    with pytest.raises(RuntimeError), store.transaction() as writer:
+        writer.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"),
+                           ox.Literal("o"), ox.NamedNode("urn:x:g")))
+        raise RuntimeError("stop")
+    assert store.generation == before and len(store) == 0
+
+
+def test_a_reader_refreshes_to_another_process_commit(store: Path, tmp_path: Path) -> None:
+    reader = Store.open(store)
+    assert not reader.refresh()
+    data = tmp_path / "d.nt"
+    data.write_text("<urn:x:s> <urn:x:p> <urn:x:o> .\n")
+    assert _cli(store, "import", "--no-shacl", str(data)).returncode == 0
+    assert not reader.contains_named_graph(ox.NamedNode(data.absolute().as_uri()))
+    assert reader.refresh()
+    assert reader.contains_named_graph(ox.NamedNode(data.absolute().as_uri()))
+
+
 # -- several processes -------------------------------------------------------------
 
 
@@ -139,9 +213,10 @@ def test_a_second_writer_fails_at_once_or_waits(store: Path, big: Path, tmp_path
 def test_busy_is_a_store_busy_error_in_the_api(store: Path) -> None:
     opened = Store.open(store)
     other = Store.open(store)
-    with opened.transaction(), pytest.raises(StoreBusy, match="store is busy"), \
+    with opened.transaction(), pytest.raises(StoreBusy, match="store is busy") as busy, \
             other.transaction():
         pass
+    assert "--wait" not in str(busy.value)  # the library names no CLI flags
 
 
 def _state(store: Path) -> set[bytes]:

@@ -34,6 +34,8 @@ def format_for(output: str, fmt: str | None) -> formats.Format:
         return formats.find(fmt, "export")
     if output == "-":
         return formats.find(DEFAULT, "export")
+    if Path(output).is_dir():
+        raise CartgraphError(f"{output}: is a directory")
     found = formats.by_extension(output, "export")
     if found is None:
         suffix = Path(output).suffix or "(none)"

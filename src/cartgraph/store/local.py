@@ -187,7 +187,7 @@ class LocalStore:
         return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
 
     def quads_for_pattern(self, subject: Any = None, predicate: Any = None, object: Any = None,
-                          graph_name: Any = None) -> Iterator[ox.Quad]:
+                          graph_name: Any = None) -> Iterator[Any]:
         """Committed quads matching a pattern (None: any), as pyoxigraph streams them."""
         return self._ox.quads_for_pattern(subject, predicate, object, graph_name)
 
