@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
+from . import formats
 from .errors import QueryError, RemoteError, StoreError
 from .namespaces import sparql_prologue
 from .store.base import Capabilities
@@ -39,19 +40,11 @@ from .store.base import Capabilities
 __all__ = ["RemoteStore"]
 
 _RDF = ox.RdfFormat
-_GRAPH_PARSERS = {
-    "application/n-triples": _RDF.N_TRIPLES, "text/plain": _RDF.N_TRIPLES,
-    "text/turtle": _RDF.TURTLE, "application/x-turtle": _RDF.TURTLE,
-    "application/rdf+xml": _RDF.RDF_XML, "application/ld+json": _RDF.JSON_LD,
-    "application/n-quads": _RDF.N_QUADS, "application/trig": _RDF.TRIG,
-}
-_RESULT_PARSERS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML, "text/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
+# media type -> pyoxigraph parser, from the one format table (CSV results cannot be parsed)
+_GRAPH_PARSERS = {m: f.engine for f in formats.FORMATS if f.fits("graph") for m in f.media_types}
+_RESULT_PARSERS = {m: f.engine for f in formats.FORMATS
+                   if f.fits("select") and f.engine_name and f.name != "csv"
+                   for m in f.media_types}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _PREFIX_LINE = sparql_prologue() + "\n"
 

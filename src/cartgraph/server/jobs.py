@@ -15,17 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import formats
 from ..errors import CartgraphError, QueryError, QueryTimeout, StoreBusy
 
 __all__ = ["MEDIA_TYPE", "Job", "Reply", "Runner", "answer"]
 
-MEDIA_TYPE = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
-    "ntriples": "application/n-triples", "nt": "application/n-triples",
-    "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
-    "nquads": "application/n-quads",
-}
+# format name -> the media type served (from the one format table)
+MEDIA_TYPE = {f.name: f.media_type for f in formats.FORMATS if f.media_type}
 
 
 @dataclass(frozen=True)

@@ -29,33 +29,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .. import formats
 from ..errors import CartgraphError, QueryError, QueryTimeout, UsageError
 from .jobs import MEDIA_TYPE, Job, Runner
 from .options import ServerOptions
 
 __all__ = ["App", "check_update", "http_server", "negotiate", "read_token"]
 
-# media type -> (format name for cartgraph.query.write_result, kinds it fits)
-_SOLUTION_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-}
-_BOOLEAN_TYPES = {k: v for k, v in _SOLUTION_TYPES.items() if v in {"json", "xml"}}
-_GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "application/n-quads": "nquads",
-    "text/plain": "ntriples",
-}
-_OFFERS = {"select": _SOLUTION_TYPES, "ask": _BOOLEAN_TYPES, "construct": _GRAPH_TYPES,
-           "describe": _GRAPH_TYPES}
+# query kind -> format use in the one format table (cartgraph.formats)
+_USE = {"select": "select", "ask": "ask", "construct": "graph", "describe": "graph"}
+# query kind -> {media type: format name}: each format's own media type first (the
+# first of all is the default), then the other names they are known by
+_OFFERS = {kind: {m: f.name for rank in (0, 1) for f in formats.FORMATS if f.fits(use)
+                  for m in (f.media_types[:1] if rank == 0 else f.media_types[1:])}
+           for kind, use in _USE.items()}
 _PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _EXPLORER_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
@@ -116,13 +103,15 @@ def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> str:
     """The write_result format name for a query kind, from Accept or a format= parameter."""
     offers = _OFFERS[kind]
     if fmt:
-        name = offers.get(fmt.lower()) or (fmt.lower() if fmt.lower() in offers.values()
-                                          else None)
-        if name is None or (name == "nt" and "ntriples" not in offers.values()):
+        name = offers.get(fmt.lower())
+        if name is None:
+            with contextlib.suppress(UsageError):
+                name = formats.find(fmt, _USE[kind]).name
+        if name not in offers.values():
             known = sorted(set(offers.values()))
             raise _HTTPError(406, f"format {fmt} does not fit {_a(kind)} query "
                                   f"(use one of: {', '.join(known)})")
-        return "ntriples" if name == "nt" else name
+        return name
     default = next(iter(offers))
     if not accept or not accept.strip():
         return offers[default]
