@@ -857,7 +857,7 @@ TypesOf = Callable[[list[ox.NamedNode]], Iterable[tuple[ox.NamedNode, ox.NamedNo
 
 
 def _types_in(*stores: Any) -> TypesOf:
-    """Look up rdf:type of nodes in stores with ``quads_for_pattern`` (or ``.ox``)."""
+    """Look up rdf:type of nodes in stores (anything with ``quads_for_pattern``)."""
     readers = [s for s in stores if s is not None]
 
     def types_of(nodes: list[ox.NamedNode]) -> Iterator[tuple[ox.NamedNode, ox.NamedNode]]:

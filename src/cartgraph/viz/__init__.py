@@ -14,13 +14,13 @@ from __future__ import annotations
 import gc
 import html
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import CartgraphError
+from ..files import atomic_output
 
 __all__ = ["View", "view"]
 
@@ -55,20 +55,8 @@ class View:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` atomically (a temporary file renamed over it)."""
         target = Path(path)
-        tmp = None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                       dir=target.parent if str(target.parent) else ".")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(self.html)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            tmp = None
-        except OSError as exc:
-            raise CartgraphError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        with atomic_output(target) as out:
+            out.write(self.html.encode() if isinstance(self.html, str) else self.html)
         self.path = target
         return target
 
