@@ -558,8 +558,9 @@ class _Renamer:
 
 
 def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
-           progress: Progress | None) -> Iterator[ox.Quad]:
-    """Parse one input strictly, check it, and yield the quads to store.
+           progress: Progress | None, keep: bool = True) -> Iterator[ox.Quad]:
+    """Parse one input strictly, check it, and yield the quads to store (none when
+    not ``keep``: the bulk loader writes them).
 
     Fills ``scan`` (counts, graphs written, warnings) as it goes; raises ParseError,
     ValidationError (ill-typed literals) or InputError when the input is not valid.
@@ -623,7 +624,8 @@ def _quads(inp: _Input, scan: _Scan, *, known_terms: set[str],
                             graphs[g.value] = None
                 else:
                     default_used = True
-                yield ox.Quad(s, p, o, g)
+                if keep:
+                    yield ox.Quad(s, p, o, g)
     except SyntaxError as exc:
         raise _parse_error(inp, exc) from None
     except RecursionError:
@@ -1085,8 +1087,10 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
                 _remove_source(writer, old, private=store.capabilities.private_writer)
             if atomic:
                 scan = _Scan(inp)
-                checked = _quads(inp, scan, known_terms=checks.known, progress=options.progress)
-                if fastload.eligible(inp.path, inp.format, compressed=inp.gz):
+                fast = fastload.eligible(inp.path, inp.format, compressed=inp.gz)
+                checked = _quads(inp, scan, known_terms=checks.known, progress=options.progress,
+                                 keep=not fast)
+                if fast:
                     fastload.load_while_checking(writer, inp.path, inp.format, base=inp.base,  # type: ignore[arg-type]
                                                  graph=inp.graph, checked=checked)
                 else:
