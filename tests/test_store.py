@@ -273,3 +273,23 @@ def test_an_interrupted_import_leaves_nothing(store: Path, big: Path) -> None:
     assert proc.returncode != 0
     assert "Traceback" not in err
     assert_unchanged(store, before)
+
+
+# -- start-up ----------------------------------------------------------------------
+
+
+def test_version_is_answered_before_the_command_line_loads() -> None:
+    from click.testing import CliRunner
+
+    from cartgraph.cli import cli
+
+    expected = CliRunner().invoke(cli, ["--version"]).output
+    assert expected == "cartgraph, version " + __import__("cartgraph").__version__ + "\n"
+    assert subprocess.run([*CARTGRAPH, "--version"], capture_output=True, text=True,
+                          check=True).stdout == expected
+    code = ("import sys; sys.argv = ['cartgraph', '--version']; "
+            "from cartgraph.__main__ import main; main(); "
+            "print(sorted(m for m in ('click', 'typing', 'pyoxigraph') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines()[-1] == "[]"

@@ -7,8 +7,8 @@ The public API is listed in ``__all__`` and imported lazily (PEP 562), so that
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported: `cartgraph --version` stays as fast as Python
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from .store import Capabilities, GraphStore, LocalStore
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cartgraph' has no attribute {name!r}")

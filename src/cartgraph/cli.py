@@ -6,11 +6,9 @@ Exit codes: 0 success, 1 a failure the user can act on (one line on stderr),
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -90,6 +88,8 @@ def format_option(*choices: str, default: str | None = None) -> Callable[..., An
 def emit(data: Any, fmt: str, text: Callable[[Any], str]) -> None:
     """Print ``data`` as JSON or through ``text`` for people."""
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         out = text(data)
@@ -188,6 +188,8 @@ def run_ingest(work: Callable[[Any], Any], fmt: str, quiet: bool, *, dry_run: bo
     except ValidationError as exc:
         progress.close()
         if fmt == "json":
+            import json
+
             items = exc.report or []
             click.echo(json.dumps({"valid": False, "errors": [
                 i.to_json() if hasattr(i, "to_json") else {"message": str(i)} for i in items]},
@@ -298,7 +300,11 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
     if file is not None:
         source = file
         try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            if file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(file, encoding="utf-8") as f:
+                    text = f.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise CartgraphError(f"{file}: cannot read: {getattr(exc, 'strerror', exc)}") \
                 from None
@@ -468,7 +474,8 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
     query_text = None
     if query_file is not None:
         try:
-            query_text = Path(query_file).read_text(encoding="utf-8")
+            with open(query_file, encoding="utf-8") as f:
+                query_text = f.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise CartgraphError(f"{query_file}: cannot read: "
                                  f"{getattr(exc, 'strerror', exc)}") from None

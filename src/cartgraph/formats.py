@@ -18,9 +18,7 @@ when an engine format is asked for, so that ``cartgraph --help`` stays fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import UsageError
 
@@ -38,15 +36,16 @@ __all__ = [
 _RDF = frozenset({"import", "export", "graph"})
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
+    """One format (a NamedTuple: cheap to build at start-up, immutable)."""
+
     name: str
     aliases: tuple[str, ...]
     extensions: tuple[str, ...]
     media_types: tuple[str, ...]
     uses: frozenset[str]
-    #: ``RdfFormat.X`` or ``QueryResultsFormat.X`` as "RdfFormat.X"; "" when pyoxigraph
-    #: does not write it (the text table, GraphML and GEXF)
+    #: the pyoxigraph format as "RdfFormat.X" or "QueryResultsFormat.X"; "" when
+    #: pyoxigraph does not write it (the text table, GraphML and GEXF)
     engine_name: str = ""
     #: whether it holds named graphs (TriG, N-Quads)
     datasets: bool = False
@@ -141,9 +140,11 @@ def find(name: str, use: str) -> Format:
 
 def by_extension(path: str, use: str) -> Format | None:
     """The format a file name's extension says (``.gz`` stripped), or None."""
-    suffix = PurePath(path.lower().removesuffix(".gz")).suffix
-    if not suffix:
+    name = path.lower().removesuffix(".gz").replace("\\", "/").rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    if dot <= 0:  # no extension (a leading dot starts a hidden file's name)
         return None
+    suffix = name[dot:]
     for f in _for(use):
         if suffix in f.extensions:
             return f

@@ -107,7 +107,7 @@ def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> str:
         if name is None:
             with contextlib.suppress(UsageError):
                 name = formats.find(fmt, _USE[kind]).name
-        if name not in offers.values():
+        if name is None or name not in offers.values():
             known = sorted(set(offers.values()))
             raise _HTTPError(406, f"format {fmt} does not fit {_a(kind)} query "
                                   f"(use one of: {', '.join(known)})")
