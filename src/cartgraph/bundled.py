@@ -7,14 +7,14 @@ Each file is an ordinary source with a stable IRI, ``cgr:source-STEM``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from .namespaces import RESOURCE
 
-__all__ = ["BundledFile", "bundled_files", "fingerprint", "ontology_path", "shapes_path"]
+__all__ = ["BundledFile", "bundled_files", "fingerprint", "ontology_path", "shapes_path",
+           "stat_key"]
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,17 @@ def bundled_files() -> list[BundledFile]:
             if p.is_file()]
 
 
+def stat_key() -> str:
+    """Name, size and modification time of every bundled file: cheap to compute on
+    every open; when it is what a store recorded, :func:`fingerprint` is too."""
+    return ";".join(f"{f.source}:{s.st_size}:{s.st_mtime_ns}"
+                    for f in bundled_files() for s in [f.path.stat()])
+
+
 def fingerprint() -> str:
     """A digest of every bundled file: when it changes, stores re-seed."""
+    import hashlib
+
     digest = hashlib.sha256()
     for f in bundled_files():
         digest.update(f.source.encode() + b"\0" + f.path.read_bytes() + b"\0")

@@ -53,7 +53,7 @@ class Store(LocalStore):
         store = super().open(path, create=create, wait=wait, note=note,
                              metadata={**(metadata or {}), "seeded": seed})
         meta = store.metadata()
-        if seed and meta.get("seeded", True) and meta.get("bundle") != _fingerprint():
+        if seed and meta.get("seeded", True) and _bundle_changed(meta):
             report = seed_bundled(store, wait=wait)
             if meta.get("bundle") is None:
                 note(f"created store {store.location} and seeded it with the bundled graph "
@@ -77,14 +77,22 @@ def seed_bundled(store: GraphStore, *, wait: float = 0.0) -> Any:
     report = import_files(store, [str(f.path) for f in files],
                           ImportOptions(sources=[f.source for f in files], shacl=False,
                                         wait=wait))
-    store.update_metadata(bundle=_fingerprint(), cartgraph=__version__)
+    from .bundled import fingerprint, stat_key
+
+    store.update_metadata(bundle=fingerprint(), bundle_files=stat_key(), cartgraph=__version__)
     return report
 
 
-def _fingerprint() -> str:
-    from .bundled import fingerprint
+def _bundle_changed(meta: dict[str, Any]) -> bool:
+    """Whether the bundled files differ from those the store was seeded with: by their
+    sizes and times first (cheap), by their digest when those differ."""
+    from .bundled import fingerprint, stat_key
 
-    return fingerprint()
+    if meta.get("bundle") is None:
+        return True
+    if meta.get("bundle_files") == stat_key():
+        return False
+    return bool(meta["bundle"] != fingerprint())
 
 
 def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,

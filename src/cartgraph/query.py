@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
@@ -231,6 +230,8 @@ def parse_named(name: str, text: str) -> NamedQuery:
 @cache
 def named_queries() -> dict[str, NamedQuery]:
     """Every named query shipped with the package, by name."""
+    from importlib import resources  # only here: it costs a CLI query 5 ms to import
+
     folder = resources.files("cartgraph") / "queries"
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -26,7 +26,6 @@ import os
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Self
@@ -222,7 +221,7 @@ class LocalStore:
             final = self.path / "gen" / f"{int(current.name) + 1:06d}"
             # written under a name never used before: a failed writer's handle that a
             # traceback keeps alive in this process cannot collide with the next one
-            work = final.with_name(f"{final.name}.{uuid.uuid4().hex[:12]}.tmp")
+            work = final.with_name(f"{final.name}.{os.urandom(6).hex()}.tmp")
             _snapshot(self.path / current, work)
             writer = _Writer(ox.Store(str(work)))
             try:
