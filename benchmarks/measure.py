@@ -38,13 +38,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def in_child(target: str, *, timeout: float = 1800, **kwargs: Any) -> dict[str, Any]:
+def in_child(target: str, *, timeout: float = 1800, python_path: str | None = None,
+             **kwargs: Any) -> dict[str, Any]:
     """Run ``target`` ("module:function", a module in benchmarks/) in a child process.
 
-    Returns the function's dict plus ``rss_mb``; on failure a dict with ``error``.
+    ``python_path`` puts another cartgraph source tree first (the code before a
+    change, measured in the same run). Returns the function's dict plus
+    ``rss_mb``; on failure a dict with ``error``.
     """
     cmd = [sys.executable, str(HERE / "measure.py"), target, json.dumps(kwargs)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if python_path is not None:
+        env["PYTHONPATH"] = python_path
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
                               check=False)

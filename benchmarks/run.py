@@ -81,17 +81,18 @@ def import_table(rows: list[dict[str, Any]]) -> list[str]:
             continue
         cpu, wall = _ratio(r, "cpu"), _ratio(r, "wall")
         ratio = f"{cpu:.2f} / {wall:.2f}" if cpu is not None and wall is not None else ""
+        judged = wall if r.get("ratio_key") == "wall" else cpu
         per_s = f"{r['n'] / r['wall']:,.0f}" if r.get("wall") and r.get("status") != "unchanged" \
             else ""
         base = r.get("baseline_name", "bulk_load (default graph)") if r.get("baseline") else ""
         name = r["name"] + (f" ({r['error']})" if "error" in r else "")
         if r.get("ratio_only"):
             out.append(f"| {name} | {r['n']:,} | | | | | {ratio} | {base} | "
-                       f"{_verdict(cpu, r.get('target'))} |")
+                       f"{_verdict(judged, r.get('target'))} |")
             continue
         out.append(f"| {name} | {r['n']:,} | {_s(r.get('cpu'))} | {_s(r.get('wall'))} | "
                    f"{_s(r.get('rss_mb'), 0)} | {per_s} | {ratio} | {base} | "
-                   f"{_verdict(cpu, r.get('target'))} |")
+                   f"{_verdict(judged, r.get('target'))} |")
     return out
 
 
@@ -138,10 +139,14 @@ def startup_table(rows: list[dict[str, Any]]) -> list[str]:
         ratio = _ratio(r, "wall")
         base = r.get("baseline") or {}
         diff = r["wall"] - base["wall"] if base.get("wall") is not None else None
+        if r.get("target_ms") is not None:  # a difference, not a ratio
+            verdict = "n/a" if diff is None else (
+                f"{'yes' if diff * 1000 <= r['target_ms'] else 'NO'} (< +{r['target_ms']} ms)")
+        else:
+            verdict = _verdict(ratio, r.get("target"))
         out.append(f"| {r['name']} | {_ms(r['wall'])} | {_ms(r['cpu'])} | "
                    f"{r.get('baseline_name', '')} | {_ms(base.get('wall'))} | "
-                   f"{'' if ratio is None else f'{ratio:.2f}'} | {_ms(diff)} | "
-                   f"{_verdict(ratio, r.get('target'))} |")
+                   f"{'' if ratio is None else f'{ratio:.2f}'} | {_ms(diff)} | {verdict} |")
     return out
 
 
@@ -241,6 +246,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "$CARTGRAPH_BENCH_DATA or TMPDIR/cartgraph-bench)")
     p.add_argument("--output", action="append", default=[], metavar="FILE",
                    help="also write the report to FILE (repeatable)")
+    p.add_argument("--before", metavar="SRC", help="another cartgraph source tree (its src/ "
+                   "folder, e.g. a worktree of the last release) to measure in the same run: "
+                   "import, start-up and CLI query, before and after")
     return p.parse_args(argv)
 
 
@@ -274,15 +282,16 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"data: {size:,} triples (seed {args.seed})")
             files[size] = synthetic.generate(size, args.seed, directory=args.data_dir)
         import_files = {s: files[s] for s in sorted({small, n})}
+        before = Path(args.before).resolve() if args.before else None
         results["import"], stores = bench_import.run(
             import_files, work, repeats=repeats, rdflib_sizes=rdflib_sizes,
-            shacl_sizes=[shacl_at] if shacl_at else [], log=_log)
+            shacl_sizes=[shacl_at] if shacl_at else [], log=_log, before=before)
         results["query"] = bench_query.run(stores, files[rdflib_q], rdflib_q,
                                            repeats=query_repeats, log=_log)
         in_process = {r["name"]: r["cartgraph"] for r in results["query"]}
         e2e = {name: bench_query.text(name) for name in E2E_QUERIES}
         results["startup"] = bench_startup.run(stores["cartgraph"], e2e, in_process,
-                                               repeats=startup_repeats, log=_log)
+                                               repeats=startup_repeats, log=_log, before=before)
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

@@ -83,9 +83,12 @@ def test_benchmark_run_prints_every_row(tmp_path: Path, capsys) -> None:
 
     startup = _table(out, "Start-up and CLI overhead")
     assert list(startup) == [
-        "python -c pass", "python -c 'import pyoxigraph'", "python -c 'import rdflib'",
-        "cartgraph --help", "cartgraph --version",
-        "cartgraph query (count, json) end-to-end", "cartgraph query (join, json) end-to-end",
+        "python -c pass", "python -c 'import pyoxigraph'", "python -c 'import click'",
+        "python -c 'import rdflib'", "cartgraph --help", "cartgraph --version",
+        "bare pyoxigraph process (count, json)", "cartgraph query (count, json) end-to-end",
+        "in-process query (count, json)",
+        "bare pyoxigraph process (join, json)", "cartgraph query (join, json) end-to-end",
+        "in-process query (join, json)",
     ]
 
 
