@@ -179,3 +179,15 @@ def test_the_format_table_is_the_cli_s_choices() -> None:
                  "rdfxml", "xml"):
         assert name in formats.choices("import") and name in export_choices
         assert name in formats.choices("graph")
+
+
+def test_one_graph_for_several_files_is_a_usage_error_either_way(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for name in ("a.nt", "b.nt"):
+        (folder / name).write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
+    listed = run("import", "--no-shacl", "--graph", "urn:x:g", str(folder / "a.nt"),
+                 str(folder / "b.nt"))
+    found = run("import", "--no-shacl", "--graph", "urn:x:g", "--recursive", str(folder))
+    assert (listed.exit_code, found.exit_code) == (2, 2), (listed.output, found.output)
+    assert "2 files" in found.stderr and "Traceback" not in found.output

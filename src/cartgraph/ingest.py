@@ -43,7 +43,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from . import __version__, fastload, formats
-from .errors import InputError, ParseError, SourceError, ValidationError
+from .errors import InputError, ParseError, SourceError, UsageError, ValidationError
 from .literals import literal_problem
 from .namespaces import DCTERMS, PROV, PROVENANCE_GRAPH, RDF_TYPE, VOCAB, XSD, source_iri
 
@@ -321,7 +321,8 @@ def _inputs(paths: list[str], options: ImportOptions) -> list[_Input]:
         raise InputError("no input files given")
     locations = _expand_paths(paths, options.recursive)
     if options.graph and len(locations) > 1:
-        raise InputError("--graph names one graph, but several files were given")
+        raise UsageError(f"one graph name ({options.graph}) for {len(locations)} files: "
+                         "each file is a source with a graph of its own")
     if "-" in locations and not (options.graph or options.source_id or options.sources):
         raise InputError("-: standard input needs --graph IRI (or --source-id) to name its source")
     if options.sources is not None and len(options.sources) != len(locations):
