@@ -20,6 +20,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .errors import InputError
+
 __all__ = ["eligible", "load_while_checking"]
 
 _TRIPLE_FORMATS = {ox.RdfFormat.N_TRIPLES: (b"_:",),
@@ -49,7 +51,7 @@ def eligible(path: Path | None, fmt: ox.RdfFormat, *, compressed: bool) -> bool:
 
 
 def load_while_checking(writer: Any, path: Path, fmt: ox.RdfFormat, *, base: str | None,
-                        graph: str, checked: Iterable[Any]) -> None:
+                        graph: str, checked: Iterable[Any], location: str) -> None:
     """Bulk-load ``path`` into ``graph`` of ``writer`` while ``checked`` is consumed.
 
     ``checked`` is the strict, checking parse of the same file (its quads are
@@ -72,5 +74,8 @@ def load_while_checking(writer: Any, path: Path, fmt: ox.RdfFormat, *, base: str
             pass
     finally:
         loader.join()
-    if failure:
-        raise failure[0]
+    if failure:  # the checks passed but the bulk loader refused: one line, not a traceback
+        exc = failure[0]
+        if isinstance(exc, SyntaxError | ValueError | OSError):
+            raise InputError(f"{location}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+        raise exc

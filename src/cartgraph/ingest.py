@@ -1093,7 +1093,8 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
                                  keep=not fast)
                 if fast:
                     fastload.load_while_checking(writer, inp.path, inp.format, base=inp.base,  # type: ignore[arg-type]
-                                                 graph=inp.graph, checked=checked)
+                                                 graph=inp.graph, checked=checked,
+                                                 location=inp.location)
                 else:
                     _drain(checked, lambda chunk: writer.bulk_extend(chunk))  # no bound method kept
                     chunked += scan.statements
