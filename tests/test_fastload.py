@@ -73,3 +73,22 @@ def test_a_late_error_leaves_the_store_as_it_was(tmp_path: Path, line: str,
     with pytest.raises(error, match=r"data\.nt:2000[12]"):
         import_files(store, [str(data)], ImportOptions(shacl=False))
     assert store.generation == before and len(store) == 0
+
+
+def test_n_triples_reach_the_loader_in_slices_of_whole_lines(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    data = write_ntriples(tmp_path / "data.nt", 2_000, seed=6)
+    monkeypatch.setattr(fastload, "_SLICE", 4096)
+    monkeypatch.setattr(fastload, "_WHOLE", 4096)
+    slices = list(fastload._slices(data))
+    assert len(slices) > 10
+    assert b"".join(slices) == data.read_bytes()
+    assert all(s.endswith(b"\n") for s in slices)
+    sliced, whole = LocalStore.open(tmp_path / "s1"), LocalStore.memory()
+    options = ImportOptions(shacl=False, graph="urn:x:g")
+    import_files(sliced, [str(data)], options)
+    monkeypatch.setattr(fastload, "_WHOLE", 64 << 20)
+    import_files(whole, [str(data)], options)
+    assert len(sliced) == len(whole) > 2_000  # the data and its provenance
+    assert isomorphic(_graph(sliced, "urn:x:g"), _graph(whole, "urn:x:g"))

@@ -29,10 +29,15 @@ _TRIPLE_FORMATS = {ox.RdfFormat.N_TRIPLES: (b"_:",),
                    # a literal only sends the file down the usual path
                    ox.RdfFormat.TURTLE: (b"_:", b"[", b"(")}
 _BOM = b"\xef\xbb\xbf"
-# pyoxigraph's bulk loader holds what it is given in memory (about 0.9 GB for 1M
-# triples, 1.4 GB for 2M): N-Triples go to it in slices of whole lines, and a
-# Turtle file (which cannot be cut) only when it is no bigger than one slice
-_SLICE = 64 << 20
+# pyoxigraph's bulk loader holds what it is given in memory (0.9 GB for 1M triples,
+# 1.4 GB for 2M). It reads an N-Triples file of up to 128 MB (about 1M triples)
+# itself; a bigger one goes to it in slices of whole lines, 96 MB each (the slice
+# is in memory too). Turtle, which cannot be cut, only up to 64 MB (as many
+# triples). Each slice adds its own layer of index files, so an import of more
+# than one slice is compacted before it is published (the caller's business).
+_WHOLE = 128 << 20
+_SLICE = 96 << 20
+_TURTLE_MAX = 64 << 20
 
 
 def eligible(path: Path | None, fmt: ox.RdfFormat, *, compressed: bool) -> bool:
@@ -41,7 +46,7 @@ def eligible(path: Path | None, fmt: ox.RdfFormat, *, compressed: bool) -> bool:
     needles = _TRIPLE_FORMATS.get(fmt)
     if path is None or compressed or needles is None:
         return False
-    if fmt != ox.RdfFormat.N_TRIPLES and path.stat().st_size > _SLICE:
+    if fmt != ox.RdfFormat.N_TRIPLES and path.stat().st_size > _TURTLE_MAX:
         return False
     tail = b""
     with path.open("rb") as f:
@@ -57,23 +62,26 @@ def eligible(path: Path | None, fmt: ox.RdfFormat, *, compressed: bool) -> bool:
 
 
 def load_while_checking(writer: Any, path: Path, fmt: ox.RdfFormat, *, base: str | None,
-                        graph: str, checked: Iterable[Any], location: str) -> None:
-    """Bulk-load ``path`` into ``graph`` of ``writer`` while ``checked`` is consumed.
+                        graph: str, checked: Iterable[Any], location: str) -> int:
+    """Bulk-load ``path`` into ``graph`` of ``writer`` while ``checked`` is consumed;
+    return how many bulk loads it took (slices).
 
     ``checked`` is the strict, checking parse of the same file (its quads are
     dropped): its errors are the ones raised, with their file:line:col. The
     bulk loader cannot be stopped, so an error is raised once it has finished.
     """
     failure: list[BaseException] = []
-
     target = ox.NamedNode(graph)
+    loads = [0]
 
     def load() -> None:
         try:
-            if fmt != ox.RdfFormat.N_TRIPLES:
+            if fmt != ox.RdfFormat.N_TRIPLES or path.stat().st_size <= _WHOLE:
+                loads[0] += 1
                 writer.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=target)
                 return
             for part in _slices(path):
+                loads[0] += 1
                 writer.bulk_load(input=part, format=fmt, base_iri=base, to_graph=target)
         except BaseException as exc:  # reported below, after the checks' own errors
             failure.append(exc)
@@ -90,6 +98,7 @@ def load_while_checking(writer: Any, path: Path, fmt: ox.RdfFormat, *, base: str
         if isinstance(exc, SyntaxError | ValueError | OSError):
             raise InputError(f"{location}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
         raise exc
+    return loads[0]
 
 
 def _slices(path: Path) -> Iterator[bytes]:

@@ -1092,9 +1092,11 @@ def _import(store: Any, inputs: list[_Input], options: ImportOptions) -> ImportR
                 checked = _quads(inp, scan, known_terms=checks.known, progress=options.progress,
                                  keep=not fast)
                 if fast:
-                    fastload.load_while_checking(writer, inp.path, inp.format, base=inp.base,  # type: ignore[arg-type]
-                                                 graph=inp.graph, checked=checked,
-                                                 location=inp.location)
+                    slices = fastload.load_while_checking(
+                        writer, inp.path, inp.format, base=inp.base,  # type: ignore[arg-type]
+                        graph=inp.graph, checked=checked, location=inp.location)
+                    if slices > 1:  # layered like a chunked load: compact below
+                        chunked += scan.statements
                 else:
                     _drain(checked, lambda chunk: writer.bulk_extend(chunk))  # no bound method kept
                     chunked += scan.statements
