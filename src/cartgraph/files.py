@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -32,6 +31,8 @@ def atomic_output(path: str | os.PathLike[str], *, mode: int = 0o644) -> Iterato
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    import tempfile
+
     target = Path(path)
     tmp: str | None = None
     try:

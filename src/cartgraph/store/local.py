@@ -23,7 +23,6 @@ import fcntl
 import gc
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +48,12 @@ Note = Callable[[str], None]
 
 def _ignore(_: str) -> None:
     pass
+
+
+def _rmtree(path: Path, *, ignore_errors: bool = True) -> None:
+    import shutil  # only when something is removed: a reader never needs it
+
+    shutil.rmtree(path, ignore_errors=ignore_errors)
 
 
 def _leftover(name: str) -> bool:
@@ -231,7 +236,7 @@ class LocalStore:
                 _publish(self.path, final)
             except BaseException:
                 writer.close()
-                shutil.rmtree(work, ignore_errors=True)
+                _rmtree(work, ignore_errors=True)
                 raise
             _remove_old(self.path)
         self.refresh()
@@ -257,7 +262,7 @@ class LocalStore:
             _link_current(target, target / "gen" / "000000")
             _write_json(target / "cartgraph.json", {**self.metadata(), "backup_of": self.location})
         except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
+            _rmtree(target, ignore_errors=True)
             raise
         return target
 
@@ -323,7 +328,7 @@ class _Writer:
 def _initialise(path: Path, extra: dict[str, Any]) -> None:
     (path / "gen").mkdir(exist_ok=True)
     first = path / "gen" / "000000"
-    shutil.rmtree(first, ignore_errors=True)
+    _rmtree(first, ignore_errors=True)
     empty = ox.Store(str(first))
     empty.flush()
     del empty
@@ -341,7 +346,7 @@ def _open_generation(path: Path) -> ox.Store:
 
 
 def _snapshot(source: Path, target: Path) -> None:
-    shutil.rmtree(target, ignore_errors=True)
+    _rmtree(target, ignore_errors=True)
     reader = ox.Store.read_only(str(source))
     reader.backup(str(target))
     del reader
@@ -386,16 +391,16 @@ def _remove_unpublished(path: Path) -> None:
     current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
     for gen in _generations(path):
         if int(gen.name) > current:
-            shutil.rmtree(gen, ignore_errors=True)
+            _rmtree(gen, ignore_errors=True)
     for work in (path / "gen").glob("*.tmp"):
-        shutil.rmtree(work, ignore_errors=True)
+        _rmtree(work, ignore_errors=True)
 
 
 def _remove_old(path: Path) -> None:
     current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
     for gen in _generations(path):
         if int(gen.name) <= current - _KEEP_GENERATIONS:
-            shutil.rmtree(gen, ignore_errors=True)
+            _rmtree(gen, ignore_errors=True)
 
 
 def _write_json(file: Path, data: dict[str, Any]) -> None:
@@ -412,7 +417,7 @@ def _migrate(path: Path, meta: dict[str, Any], *, wait: float, note: Note) -> No
     with _lock(path, wait):
         current = int(os.readlink(path / "current").rsplit("/", 1)[-1])
         target = path / "gen" / f"{current + 1:06d}"
-        shutil.rmtree(target, ignore_errors=True)
+        _rmtree(target, ignore_errors=True)
         fresh = ox.Store(str(target))
         fresh.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
         fresh.flush()
