@@ -82,8 +82,8 @@ def _runs(work: Any, repeats: int) -> dict[str, Any]:
 
 
 def task_cartgraph(store_dir: str, name: str, repeats: int) -> dict[str, Any]:
+    from cartgraph import Store
     from cartgraph.query import execute, write_result
-    from cartgraph.store import Store
 
     store = Store.open(store_dir, seed=False, create=False)
     query = text(name)

@@ -303,8 +303,8 @@ class _Writer:
     (RocksDB's background compaction must have stopped by then).
     """
 
-    #: the writer is a private copy until it is published: a bulk rewrite of it
-    #: (clear, then write back what stays) is as safe as any other change
+    #: transitional: Capabilities.private_writer says this now; kept until every
+    #: caller that probed the writer reads the store's capabilities instead
     private_copy = True
 
     def __init__(self, store: ox.Store) -> None:
