@@ -13,13 +13,14 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache, wraps
+from functools import cache
 from importlib import resources
 from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
 from .errors import QueryError, QueryTimeout, UsageError
+from .guard import MAX_QUERY_CHARS, cached_when_short, inspect, keywords, query_kind
 from .namespaces import PREFIXES, XSD, curie, expand
 
 __all__ = [
@@ -54,71 +55,35 @@ FORMATS = {"select": SOLUTION_FORMATS, "ask": BOOLEAN_FORMATS,
 DEFAULT_FORMAT = {"select": "table", "ask": "table", "construct": "turtle",
                   "describe": "turtle"}
 
-_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE",
-                 "ADD", "WITH"}
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"} | _UPDATE_WORDS
-# strings, IRIs and comments: where a keyword or a colon means nothing
+# strings, IRIs and comments: where a colon means nothing
 _OPAQUE = re.compile(
     r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*\''''
     r'''|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*''')
-_TOKENS = re.compile(_OPAQUE.pattern + "|[A-Za-z_]+")
+_BRACE_TOKENS = re.compile(_OPAQUE.pattern + r"|\\.|[A-Za-z_]+|\{")
 
 
-_BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
-
-
-def _cached_when_short(func: Callable[[str], T]) -> Callable[[str], T]:
-    """Memoise a function of a query's text, for texts up to 8 KB.
-
-    A server sees the same few short queries again and again; long texts are
-    not kept, so that many large distinct queries cannot fill the memory.
-    """
-    cached = lru_cache(maxsize=256)(func)
-
-    @wraps(func)
-    def call(text: str) -> T:
-        return cached(text) if len(text) <= 8192 else func(text)
-
-    return call
-
-
-@_cached_when_short
-def keywords(text: str) -> tuple[str, ...]:
-    """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
-    return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
-
-
-@_cached_when_short
+@cached_when_short
 def uses_prefixed_names(text: str) -> bool:
     """Whether the query has a colon outside strings, IRIs and comments (``cg:x``)."""
     return ":" in _OPAQUE.sub(" ", text)
 
 
-def query_kind(text: str) -> str:
-    """``select``, ``ask``, ``construct``, ``describe`` or ``update``."""
-    for word in keywords(text):
-        if word in _FORMS:
-            return "update" if word in _UPDATE_WORDS else word.lower()
-    return "select"
-
-
 def check_query(text: str) -> str:
-    """Refuse what ``query`` must not do; return the query's kind."""
-    kind = query_kind(text)
-    if kind == "update":
+    """Refuse what ``query`` must not do; return the query's kind.
+
+    Updates are refused, and so is anything :func:`cartgraph.guard.inspect`
+    refuses: SERVICE, LOAD, a text too long or nested too deeply.
+    """
+    if len(text) <= MAX_QUERY_CHARS and query_kind(text) == "update":
         raise QueryError("updates are refused: `query` only reads "
                          "(use `cartgraph import`, or `serve --allow-update`)")
-    refuse_fetching(text)
-    return kind
+    return inspect(text).kind
 
 
 def refuse_fetching(text: str) -> None:
-    """Refuse SERVICE and LOAD, in queries and updates alike: nothing is fetched."""
-    words = set(keywords(text))
-    for word in ("SERVICE", "LOAD"):
-        if word in words:
-            raise QueryError(f"{word} is refused: cartgraph never fetches from the network")
+    """Refuse an update that fetches (LOAD, SERVICE) or is too large to parse safely."""
+    inspect(text, update=True)
 
 
 def parse_value(text: str) -> Any:
@@ -182,7 +147,11 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
 
     Returns pyoxigraph's lazy result (QuerySolutions, QueryBoolean or
     QueryTriples). ``source`` names the query in error messages (a file name).
+    The default graph is the union of all graphs, unless the query names its own
+    dataset with FROM / FROM NAMED: then that dataset, as SPARQL 1.1 defines it
+    (a FROM graph is a graph of the store, never fetched).
     """
+    union = not inspect(text).has_dataset
     check_query(text)
     text = bind_params(text, params)
     engine = getattr(store, "ox", store)
@@ -191,8 +160,8 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
         # when a prefixed name may be used (retried with it if the guess was wrong).
         if not uses_prefixed_names(text):
             with contextlib.suppress(SyntaxError):
-                return engine.query(text, use_default_graph_as_union=True)
-        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+                return engine.query(text, use_default_graph_as_union=union)
+        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=union)
     except SyntaxError as exc:
         raise QueryError(syntax_message(source, exc)) from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -200,7 +169,7 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
 
 
 def syntax_message(source: str, exc: SyntaxError) -> str:
-    """``source:line:col: message`` on one line, pyoxigraph's long lists shortened."""
+    """``source:line:col: message``: pyoxigraph's whole message, on one line."""
     message = str(exc.msg if exc.msg else exc)
     where = ""
     m = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
@@ -208,10 +177,7 @@ def syntax_message(source: str, exc: SyntaxError) -> str:
         where, message = f":{m[1]}:{m[2]}", m[3]
     if "Prefix not found" in message:
         message = f"unknown prefix (predeclared: {', '.join(PREFIXES)})"
-    message = " ".join(message.split())
-    if len(message) > 160:
-        message = message[:157] + "..."
-    return f"{source}{where}: {message}"
+    return f"{source}{where}: {' '.join(message.split())}"
 
 
 def kind_of(result: Any) -> str:
