@@ -73,6 +73,20 @@ def stdout_bytes() -> Any:
     return sys.stdout.buffer
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from .limits import parse_size
+
+    try:
+        return parse_size(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+max_memory_option = click.option(
+    "--max-memory", default="2G", show_default=True, metavar="SIZE", callback=_size,
+    help="Stop a query whose memory grows past SIZE (K, M, G suffixes).")
+
+
 def format_option(*choices: str, default: str | None = None) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(choices, case_sensitive=False),
                         default=default, show_default=default is not None,
@@ -272,9 +286,11 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     "CONSTRUCT/DESCRIBE).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Give up after this long.")
+@max_memory_option
 @pass_state
 def query(state: State, text: str | None, file: str | None, name: str | None,
-          params: tuple[str, ...], fmt: str | None, timeout: float | None) -> None:
+          params: tuple[str, ...], fmt: str | None, timeout: float | None,
+          max_memory: int) -> None:
     """Run a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.
 
     The project's prefixes (cg:, cgr:, rdfs:, schema:, ...) are predeclared and
@@ -300,24 +316,8 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
         text, source, bindings = named.text, f"{name}.rq", named.bindings(bindings)
     assert text is not None
     q.check_format(q.check_query(text), fmt)
-    store = state.store()
-    import tempfile
-
-    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as buffer:
-        def work() -> None:
-            q.write_result(store.query(text, params=bindings, source=source), fmt, buffer)
-
-        try:
-            q.run_with_timeout(work, timeout)
-        except q.QueryTimeout as exc:
-            click.echo(f"cartgraph: error: {exc}", err=True)
-            sys.stderr.flush()
-            os._exit(1)
-        buffer.seek(0)
-        out = stdout_bytes()
-        while chunk := buffer.read(1 << 16):
-            out.write(chunk)
-        out.flush()
+    q.run_query(state.store(), text, stdout_bytes(), params=bindings, source=source, fmt=fmt,
+                timeout=timeout, max_memory=max_memory, exit_on_limit=True)
 
 
 @cli.command()
