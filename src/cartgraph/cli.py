@@ -502,11 +502,15 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
               help="Largest result served.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Server processes for an on-disk store  [default: CPU count, at least 2]")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this Host name (repeatable; the bound "
+              "address and localhost always are).")
+@max_memory_option
 @click.option("--log", is_flag=True, help="Print one line per request on stderr.")
 @pass_state
 def serve(state: State, host: str, port: int, allow_update: bool, token_file: str | None,
           cors: str | None, timeout: float, max_rows: int, workers: int | None,
-          log: bool) -> None:
+          allowed_hosts: tuple[str, ...], max_memory: int, log: bool) -> None:
     """Serve the SPARQL 1.1 Protocol at /sparql and the explorer at /."""
     from .server import ServerOptions
     from .server import serve as run
@@ -515,7 +519,8 @@ def serve(state: State, host: str, port: int, allow_update: bool, token_file: st
         raise click.UsageError("--allow-update needs --token-file FILE")
     run(state.store(), ServerOptions(host=host, port=port, allow_update=allow_update,
                                      token_file=token_file, cors=cors, timeout=timeout,
-                                     max_rows=max_rows, workers=workers, log=log))
+                                     max_rows=max_rows, workers=workers, log=log,
+                                     allowed_hosts=allowed_hosts, max_memory=max_memory))
 
 
 def main() -> None:
