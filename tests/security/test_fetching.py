@@ -6,7 +6,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import TOKEN, Listener, run_cli
+from security_helpers import TOKEN, Listener, run_cli
+
 from helpers_server import request
 
 ATTACKS = [

@@ -14,11 +14,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import Listener, run_cli
-from helpers_server import request
+from security_helpers import Listener, run_cli
 
 from cartgraph import guard
 from cartgraph.errors import QueryError
+from helpers_server import request
 
 # things that sit before the attack and try to hide it from a scanner
 BLINDS = ["", "?a cgr:x\\# ?b .", "?a cgr:x\\' ?b .", '?a cgr:x\\" ?b .', "?a :\\#x ?b .",

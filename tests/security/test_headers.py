@@ -8,6 +8,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+
 from helpers_server import request
 
 PAGES = ["", "sparql", "queries.json", "explorer", "web/app.js", "no-such-page"]
@@ -57,7 +58,7 @@ def test_every_page_refuses_to_be_framed(served: str, path: str) -> None:
 
 
 def test_the_explorer_csp_header_is_real(served: str) -> None:
-    status, headers, body = request(f"{served}explorer", timeout=120)
+    status, headers, _ = request(f"{served}explorer", timeout=120)
     assert status == 200
     csp = headers["content-security-policy"]
     assert "&#" not in csp and "&quot;" not in csp

@@ -6,10 +6,10 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
-from conftest import TOKEN, run_cli
-from helpers_server import request
+from security_helpers import TOKEN, run_cli
 
 from cartgraph import Store
+from helpers_server import request
 
 DEEP = "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000
 LONG = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 100_000
