@@ -218,8 +218,8 @@ class Runner:
                 threading.Thread(target=self._expire, daemon=True, name="cartgraph-503",
                                  args=(ticket, f"{ticket.what} {message[ticket.what]}")).start()
 
-    def stop_all(self, message: str) -> None:
-        """Answer 503 with ``message`` for every running job, then call ``on_timeout``.
+    def stop_all(self, message: str, then: Callable[[], None] | None = None) -> None:
+        """Answer 503 with ``message`` for every running job, then call ``then``.
 
         For a worker that must end now (its memory limit): the watchdog's path,
         for all jobs at once.
@@ -236,8 +236,8 @@ class Runner:
             writer.start()
         for writer in writers:
             writer.join(2)
-        if self._on_timeout is not None:
-            self._on_timeout()
+        if then is not None:
+            then()
 
     def _expire(self, ticket: _Ticket, message: str, *, then: bool = True) -> None:
         try:

@@ -69,7 +69,7 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
     app = App(store, options, runner=runner, token=token, draining=stopping)
     httpd = http_server(socket.socket(fileno=listen_fd), app)
     if options.max_memory:
-        _limit_memory(options.max_memory, runner)
+        _limit_memory(options.max_memory, runner, stopping.set)
 
     def parent_gone() -> None:  # the parent closes the pipe to stop us (or it died)
         with contextlib.suppress(EOFError, OSError):
@@ -94,7 +94,7 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
         os._exit(0)  # also ends a query that cannot be interrupted
 
 
-def _limit_memory(limit: int, runner: Any) -> None:
+def _limit_memory(limit: int, runner: Any, stop: Any) -> None:
     """Answer 503 to every running query and exit when this worker grows past ``limit``.
 
     The kernel's RLIMIT_AS (start-up address space plus twice the limit) is the
@@ -108,7 +108,7 @@ def _limit_memory(limit: int, runner: Any) -> None:
               file=sys.stderr, flush=True)
         runner.stop_all(f"query stopped: the server's worker needed more than "
                         f"{format_size(limit)} of memory (--max-memory); narrow the query "
-                        "or add a LIMIT")
+                        "or add a LIMIT", then=stop)
 
     address_space_limit(limit).__enter__()  # for the rest of this process's life
     MemoryWatch(limit, exceeded)
