@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -66,27 +69,42 @@ def test_the_explorer_csp_header_is_real(served: str) -> None:
 
 
 CHROMIUM = "/usr/bin/chromium"
+# Run in its own interpreter: Playwright's sync API refuses to start where another
+# test's Playwright already runs an event loop (tests/browser, same pytest worker).
+_DRAW = """
+import json, sys
+from playwright.sync_api import sync_playwright
+url, served = sys.argv[1], sys.argv[2]
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    drawn = True
+    try:
+        page.wait_for_selector("html[data-drawn=true]", state="attached", timeout=60_000)
+    except Exception:
+        drawn = False
+    network = page.evaluate("() => window.network !== undefined")
+    browser.close()
+print(json.dumps({"drawn": drawn, "network": network, "errors": errors,
+                  "requests": requests}))
+"""
 
 
 def test_the_served_explorer_draws_in_chromium(served: str) -> None:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            errors: list[str] = []
-            requests: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(f"{served}explorer")
-            page.wait_for_selector("html[data-drawn=true]", state="attached", timeout=60_000)
-            assert page.evaluate("() => window.network !== undefined")
-            assert not [e for e in errors if "Content Security Policy" in e], errors
-            assert all(u.startswith((served, "data:", "blob:")) for u in requests), requests
-        finally:
-            browser.close()
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    done = subprocess.run([sys.executable, "-c", _DRAW, f"{served}explorer", served],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["drawn"] and seen["network"], seen
+    assert not [e for e in seen["errors"] if "Content Security Policy" in e], seen["errors"]
+    assert all(u.startswith((served, "data:", "blob:")) for u in seen["requests"])
