@@ -94,3 +94,14 @@ def test_from_defines_the_dataset_and_fetches_nothing(store_dir: Path, served: s
     empty = run_cli(store_dir, "query", "--format", "csv",
                     f"SELECT (COUNT(*) AS ?n) FROM NAMED <{graphs[0]}> WHERE {{ ?s ?p ?o }}")
     assert empty.stdout.split() == ["n", "0"]
+
+
+def test_the_attacks_are_real_without_the_check(listener: Listener) -> None:
+    """pyoxigraph itself does fetch these: the refusals above are what stops them."""
+    import pyoxigraph as ox
+
+    from cartgraph.namespaces import PREFIXES
+
+    query = ATTACKS[0].format(url=listener.url).replace("SERVICE", "SERVICE SILENT")
+    list(ox.Store().query(query, prefixes=PREFIXES))
+    assert listener.connections >= 1
