@@ -8,8 +8,9 @@ can allocate gigabytes (26 chained ``BIND(CONCAT(?s, ?s) AS ?t)``). So:
   it was when the watch started: the caller answers and ends the process (the
   CLI exits 1 with one line, a server worker answers 503 and is replaced).
 * :func:`address_space_limit` sets ``RLIMIT_AS`` to the current address space
-  plus twice the limit, a backstop the kernel enforces should an allocation
-  outpace the sampling (the process then dies instead of taking the machine).
+  plus twice the limit (at least the limit plus 1 GiB), a backstop the kernel
+  enforces should an allocation outpace the sampling (the process then dies
+  instead of taking the machine).
 * :func:`run_bounded` runs work in a thread under a timeout and a memory watch
   and raises :class:`~cartgraph.errors.QueryTimeout` or
   :class:`~cartgraph.errors.QueryTooLarge`; the thread is abandoned, so a
@@ -97,6 +98,8 @@ class MemoryWatch:
 def address_space_limit(limit: int | None) -> Iterator[None]:
     """Cap this process's address space at its current size plus ``2 * limit``.
 
+    At least ``limit`` plus 1 GiB: the sampling must get its chance first.
+
     The previous limit is restored on exit (a process that ends inside keeps it).
     """
     try:
@@ -109,7 +112,7 @@ def address_space_limit(limit: int | None) -> Iterator[None]:
         yield
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = space + 2 * limit
+    wanted = space + max(2 * limit, limit + (1 << 30))
     if hard != resource.RLIM_INFINITY:
         wanted = min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft <= wanted:

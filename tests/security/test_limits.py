@@ -90,3 +90,19 @@ def test_a_busy_store_does_not_tell_where_it_lives(served: str, store_dir: Path)
     assert b"busy" in body
     assert str(store_dir).encode() not in body and b"pid" not in body.lower()
     assert b"python" not in body.lower()
+
+
+def test_nesting_hidden_behind_a_less_than_sign_is_still_counted() -> None:
+    """`?a<'x>?b` reads as an IRI to a scanner, as `?a < 'x>?b...'` to pyoxigraph."""
+    from cartgraph import guard
+    from cartgraph.errors import QueryError
+
+    hidden = ("SELECT * WHERE { ?a ?p ?b FILTER(?a<'x>?b) ' ) " + "{" * 3000 + "}" * 3000
+              + " } #'")
+    try:
+        guard.inspect(hidden)
+    except QueryError as exc:
+        assert "the limit is 128" in str(exc)
+    else:
+        raise AssertionError("3000 levels passed the nesting check")
+    assert guard.nesting_depth("SELECT * WHERE { { ?s ?p 'a {{{{ (((' } }") == 2
