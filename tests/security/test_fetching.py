@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -103,5 +104,6 @@ def test_the_attacks_are_real_without_the_check(listener: Listener) -> None:
     from cartgraph.namespaces import PREFIXES
 
     query = ATTACKS[0].format(url=listener.url).replace("SERVICE", "SERVICE SILENT")
-    list(ox.Store().query(query, prefixes=PREFIXES))
+    result: Any = ox.Store().query(query, prefixes=PREFIXES)
+    list(result)
     assert listener.connections >= 1

@@ -12,6 +12,7 @@ import random
 import re
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -113,7 +114,8 @@ def test_the_generated_attacks_are_real(listener: Listener) -> None:
         text = re.sub(r"(?i)service( silent)?", "SERVICE SILENT", text)
         before = listener.connections
         try:
-            list(ox.Store().query(text, prefixes={**PREFIXES, "": "https://example.org/"}))
+            result: Any = ox.Store().query(text, prefixes={**PREFIXES, "": "https://example.org/"})
+            list(result)
         except SyntaxError:
             continue
         assert listener.connections > before, text
