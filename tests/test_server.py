@@ -165,11 +165,18 @@ def test_status_codes(server: str, method: str, path: str, data: bytes | None,
 
 
 def _raw(base: str, data: bytes) -> bytes:
-    """Send bytes as they are and read the whole answer (the server closes after it)."""
+    """Send bytes as they are and read the whole answer (the server closes after it).
+
+    A request without a Host header gets ``Host: 127.0.0.1`` (HTTP/1.1 needs one).
+    """
     import socket
     from urllib.parse import urlsplit
 
     url = urlsplit(base)
+    line, sep, rest = data.partition(b"\r\n")
+    if sep and b"HTTP/1.1" in line and not rest.lower().startswith(b"host:") and \
+            b"\r\nhost:" not in rest.lower().split(b"\r\n\r\n")[0]:
+        data = line + b"\r\nHost: 127.0.0.1\r\n" + rest
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(data)
         chunks = []
@@ -205,26 +212,28 @@ def test_malformed_requests_get_a_clear_status(server: str, data: bytes, status:
 ])
 def test_a_body_that_is_not_read_is_never_taken_for_a_request(server: str,
                                                               first: bytes) -> None:
-    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     answer = _raw(server, first.replace(b"{n}", str(len(smuggled)).encode()) + smuggled)
     assert answer.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in answer
     assert b'"boolean"' not in answer
 
 
 def test_connection_close_among_other_options_and_a_strange_host(server: str) -> None:
-    answer = _raw(server, b"GET /sparql HTTP/1.1\r\nHost: <bad host>\r\n"
+    answer = _raw(server, b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           b"Connection: keep-alive, close\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in answer
     assert b"sparql-service-description" in answer  # with the real address as endpoint
+    answer = _raw(server, b"GET /sparql HTTP/1.1\r\nHost: <bad host>\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"sparql-service" not in answer
 
 
 def test_keep_alive_folded_headers_and_expect_continue(server: str) -> None:
     query = quote("ASK { cgr:uker a cg:Hospital }")
     body = b"query=" + query.encode()
     answer = _raw(server, (
-        f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv,\r\n"
+        f"GET /sparql?query={query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv,\r\n"
         " application/sparql-results+json\r\n\r\n"  # folded: the JSON offer counts
-        "POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n"
+        "POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nConnection: close\r\n"
         f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}"
         "\r\n\r\n").encode() + body)
     first, rest = answer.split(b"HTTP/1.1 100", 1)

@@ -79,6 +79,20 @@ def stdout_bytes() -> Any:
     return sys.stdout.buffer
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from .limits import parse_size
+
+    try:
+        return parse_size(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+max_memory_option = click.option(
+    "--max-memory", default="2G", show_default=True, metavar="SIZE", callback=_size,
+    help="Stop a query whose memory grows past SIZE (K, M, G suffixes).")
+
+
 def format_option(*choices: str, default: str | None = None) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(choices, case_sensitive=False),
                         default=default, show_default=default is not None,
@@ -281,9 +295,11 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
               "CONSTRUCT/DESCRIBE).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Give up after this long.")
+@max_memory_option
 @pass_state
 def query(state: State, text: str | None, file: str | None, name: str | None,
-          params: tuple[str, ...], fmt: str | None, timeout: float | None) -> None:
+          params: tuple[str, ...], fmt: str | None, timeout: float | None,
+          max_memory: int) -> None:
     """Run a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.
 
     The project's prefixes (cg:, cgr:, rdfs:, schema:, ...) are predeclared and
@@ -313,24 +329,8 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
         text, source, bindings = named.text, f"{name}.rq", named.bindings(bindings)
     assert text is not None
     q.check_format(q.check_query(text), fmt)
-    store = state.store()
-    import tempfile
-
-    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as buffer:
-        def work() -> None:
-            q.write_result(store.query(text, params=bindings, source=source), fmt, buffer)
-
-        try:
-            q.run_with_timeout(work, timeout)
-        except q.QueryTimeout as exc:
-            click.echo(f"cartgraph: error: {exc}", err=True)
-            sys.stderr.flush()
-            os._exit(1)
-        buffer.seek(0)
-        out = stdout_bytes()
-        while chunk := buffer.read(1 << 16):
-            out.write(chunk)
-        out.flush()
+    q.run_query(state.store(), text, stdout_bytes(), params=bindings, source=source, fmt=fmt,
+                timeout=timeout, max_memory=max_memory, exit_on_limit=True)
 
 
 @cli.command()
@@ -500,11 +500,15 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
               help="Largest result served.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Server processes for an on-disk store  [default: CPU count, at least 2]")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this Host name (repeatable; the bound "
+              "address and localhost always are).")
+@max_memory_option
 @click.option("--log", is_flag=True, help="Print one line per request on stderr.")
 @pass_state
 def serve(state: State, host: str, port: int, allow_update: bool, token_file: str | None,
           cors: str | None, timeout: float, max_rows: int, workers: int | None,
-          log: bool) -> None:
+          allowed_hosts: tuple[str, ...], max_memory: int, log: bool) -> None:
     """Serve the SPARQL 1.1 Protocol at /sparql and the explorer at /."""
     from .server import ServerOptions
     from .server import serve as run
@@ -513,7 +517,8 @@ def serve(state: State, host: str, port: int, allow_update: bool, token_file: st
         raise click.UsageError("--allow-update needs --token-file FILE")
     run(state.store(), ServerOptions(host=host, port=port, allow_update=allow_update,
                                      token_file=token_file, cors=cors, timeout=timeout,
-                                     max_rows=max_rows, workers=workers, log=log))
+                                     max_rows=max_rows, workers=workers, log=log,
+                                     allowed_hosts=allowed_hosts, max_memory=max_memory))
 
 
 def main() -> None:

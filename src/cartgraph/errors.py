@@ -10,7 +10,8 @@ one line on stderr and exit code 1. Anything else is a bug and gets a traceback.
     │   ├── ParseError      an RDF syntax error, with file, line and column
     │   └── ValidationError SHACL violations or ill-typed literals (carries the report)
     ├── QueryError          a SPARQL query is malformed, refused or failed
-    │   └── QueryTimeout    a query ran longer than its timeout
+    │   ├── QueryTimeout    a query ran longer than its timeout
+    │   └── QueryTooLarge   a query needed more memory than its limit
     ├── StoreError          the store cannot be opened, read or written
     │   └── StoreBusy       another process holds the store's write lock
     ├── SourceError         a source is unknown or a graph belongs to another source
@@ -28,6 +29,7 @@ __all__ = [
     "ParseError",
     "QueryError",
     "QueryTimeout",
+    "QueryTooLarge",
     "RemoteError",
     "SourceError",
     "StoreBusy",
@@ -69,6 +71,10 @@ class QueryError(CartgraphError):
 
 class QueryTimeout(QueryError):
     """A query ran longer than its timeout."""
+
+
+class QueryTooLarge(QueryError):
+    """A query needed more memory than its limit (``--max-memory``)."""
 
 
 class StoreError(CartgraphError):

@@ -9,7 +9,8 @@ terms are made on the way. Updates, ``SERVICE`` and ``LOAD`` are refused here:
 from __future__ import annotations
 
 import re
-import threading
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,7 +19,8 @@ from typing import IO, Any, TypeVar
 import pyoxigraph as ox
 
 from . import formats
-from .errors import QueryError, QueryTimeout, UsageError
+from .errors import QueryError, QueryTimeout, QueryTooLarge, UsageError
+from .limits import DEFAULT_MAX_MEMORY, exit_now, run_bounded
 from .namespaces import PREFIXES
 from .sparql import (  # the text helpers live on the ground floor, below the stores
     bind_params,
@@ -43,6 +45,7 @@ __all__ = [
     "parse_value",
     "query_kind",
     "refuse_fetching",
+    "run_query",
     "run_with_timeout",
     "select_rows",
     "syntax_message",
@@ -72,6 +75,9 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
 
     Returns pyoxigraph's lazy result (QuerySolutions, QueryBoolean or
     QueryTriples). ``source`` names the query in error messages (a file name).
+    The default graph is the union of all graphs, unless the query names its own
+    dataset with FROM / FROM NAMED: then that dataset, as SPARQL 1.1 defines it
+    (a FROM graph is a graph of the store, never fetched).
     """
     return store.query(text, params=params, source=source)
 
@@ -142,25 +148,35 @@ def run_with_timeout(work: Callable[[], T], timeout: float | None) -> T:
     A running pyoxigraph query cannot be interrupted, so on timeout the thread
     is abandoned (it is a daemon) and the caller is expected to exit soon.
     """
-    if not timeout:
-        return work()
-    box: dict[str, Any] = {}
+    return run_bounded(work, timeout=timeout)
 
-    def target() -> None:
+
+def run_query(store: Any, text: str, out: IO[bytes], *, params: dict[str, Any] | None = None,
+              source: str = "query", fmt: str | None = None, timeout: float | None = None,
+              max_memory: int | None = DEFAULT_MAX_MEMORY, exit_on_limit: bool = False
+              ) -> None:
+    """Check, run and write one query to ``out``, bounded in time and memory.
+
+    The answer is spooled (in memory up to 16 MB, then in a temporary file) and
+    copied to ``out`` only once complete, so a failure writes nothing. A query
+    stopped by a limit raises QueryTimeout or QueryTooLarge; it goes on running
+    in an abandoned thread, so with ``exit_on_limit`` (the command line) the
+    process ends at once with the one-line error and exit code 1 instead.
+    """
+    check_format(check_query(text), fmt)
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as buffer:
+        def work() -> None:
+            write_result(store.query(text, params=params, source=source), fmt, buffer)
+
         try:
-            box["value"] = work()
-        except BaseException as exc:
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True, name="cartgraph-query")
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise QueryTimeout(f"query timed out after {timeout:g} s")
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
-    return value
+            run_bounded(work, timeout=timeout, max_memory=max_memory)
+        except (QueryTimeout, QueryTooLarge) as exc:
+            if exit_on_limit:
+                exit_now(str(exc))
+            raise
+        buffer.seek(0)
+        shutil.copyfileobj(buffer, out, 1 << 16)
+        out.flush()
 
 
 # -- named queries ------------------------------------------------------------------

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
-from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import QueryError, UsageError
+from .errors import QueryError, StoreError, UsageError
+from .guard import MAX_QUERY_CHARS, cached_when_short, inspect, keywords, query_kind
 from .namespaces import PREFIXES, XSD, expand
 
 __all__ = [
@@ -31,73 +30,35 @@ __all__ = [
     "uses_prefixed_names",
 ]
 
-T = TypeVar("T")
-
-_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE",
-                 "ADD", "WITH"}
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"} | _UPDATE_WORDS
-# strings, IRIs and comments: where a keyword or a colon means nothing
+# strings, IRIs and comments: where a colon means nothing
 _OPAQUE = re.compile(
     r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*\''''
     r'''|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*''')
-_TOKENS = re.compile(_OPAQUE.pattern + "|[A-Za-z_]+")
+_BRACE_TOKENS = re.compile(_OPAQUE.pattern + r"|\\.|[A-Za-z_]+|\{")
 
 
-_BRACE_TOKENS = re.compile(_TOKENS.pattern + r"|\{")
-
-
-def _cached_when_short(func: Callable[[str], T]) -> Callable[[str], T]:
-    """Memoise a function of a query's text, for texts up to 8 KB.
-
-    A server sees the same few short queries again and again; long texts are
-    not kept, so that many large distinct queries cannot fill the memory.
-    """
-    cached = lru_cache(maxsize=256)(func)
-
-    @wraps(func)
-    def call(text: str) -> T:
-        return cached(text) if len(text) <= 8192 else func(text)
-
-    return call
-
-
-@_cached_when_short
-def keywords(text: str) -> tuple[str, ...]:
-    """The bare words of a query, outside strings, IRIs and comments, upper-cased."""
-    return tuple(t.upper() for t in _TOKENS.findall(text) if t[0].isalpha() or t[0] == "_")
-
-
-@_cached_when_short
+@cached_when_short
 def uses_prefixed_names(text: str) -> bool:
     """Whether the query has a colon outside strings, IRIs and comments (``cg:x``)."""
     return ":" in _OPAQUE.sub(" ", text)
 
 
-def query_kind(text: str) -> str:
-    """``select``, ``ask``, ``construct``, ``describe`` or ``update``."""
-    for word in keywords(text):
-        if word in _FORMS:
-            return "update" if word in _UPDATE_WORDS else word.lower()
-    return "select"
-
-
 def check_query(text: str) -> str:
-    """Refuse what ``query`` must not do; return the query's kind."""
-    kind = query_kind(text)
-    if kind == "update":
-        raise QueryError("updates are refused: `query` only reads "
-                         "(use `cartgraph import`, or `serve --allow-update`)")
-    refuse_fetching(text)
-    return kind
+    """Refuse what a read-only query must not do; return the query's kind.
+
+    Updates are refused, and so is anything :func:`cartgraph.guard.inspect`
+    refuses: SERVICE, LOAD, a text too long or nested too deeply.
+    """
+    if len(text) <= MAX_QUERY_CHARS and query_kind(text) == "update":
+        raise QueryError("updates are refused: a query only reads "
+                         "(imports and `serve --allow-update` write)")
+    return inspect(text).kind
 
 
 def refuse_fetching(text: str) -> None:
-    """Refuse SERVICE and LOAD, in queries and updates alike: nothing is fetched."""
-    words = set(keywords(text))
-    for word in ("SERVICE", "LOAD"):
-        if word in words:
-            raise QueryError(f"{word} is refused: cartgraph never fetches from the network")
+    """Refuse an update that fetches (LOAD, SERVICE) or is too large to parse safely."""
+    inspect(text, update=True)
 
 
 def parse_value(text: str) -> Any:
@@ -159,22 +120,28 @@ def run(engine: ox.Store, text: str, *, source: str = "query") -> Any:
     """Run checked query text on a pyoxigraph store: prefixes predeclared, union default graph.
 
     ``source`` names the query in error messages (``source:line:col: message``).
+    A query that names its own dataset (FROM / FROM NAMED) is evaluated on that
+    dataset, as SPARQL 1.1 defines it (a FROM graph is a graph of the store,
+    never fetched); any other on the union of all graphs.
     """
+    union = not inspect(text).has_dataset
     try:
         # Handing pyoxigraph the prefix table costs more than a small query, so only
         # when a prefixed name may be used (retried with it if the guess was wrong).
         if not uses_prefixed_names(text):
             with contextlib.suppress(SyntaxError):
-                return engine.query(text, use_default_graph_as_union=True)
-        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+                return engine.query(text, use_default_graph_as_union=union)
+        return engine.query(text, prefixes=PREFIXES, use_default_graph_as_union=union)
     except SyntaxError as exc:
         raise QueryError(syntax_message(source, exc)) from None
-    except (OSError, RuntimeError, ValueError) as exc:
+    except OSError as exc:
+        raise StoreError(f"{source}: cannot read the store: {exc}") from None
+    except (RuntimeError, ValueError) as exc:
         raise QueryError(f"{source}: {exc}") from None
 
 
 def syntax_message(source: str, exc: SyntaxError) -> str:
-    """``source:line:col: message`` on one line, pyoxigraph's long lists shortened."""
+    """``source:line:col: message``: pyoxigraph's whole message, on one line."""
     message = str(exc.msg if exc.msg else exc)
     where = ""
     m = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
@@ -182,7 +149,4 @@ def syntax_message(source: str, exc: SyntaxError) -> str:
         where, message = f":{m[1]}:{m[2]}", m[3]
     if "Prefix not found" in message:
         message = f"unknown prefix (predeclared: {', '.join(PREFIXES)})"
-    message = " ".join(message.split())
-    if len(message) > 160:
-        message = message[:157] + "..."
-    return f"{source}{where}: {message}"
+    return f"{source}{where}: {' '.join(message.split())}"

@@ -26,8 +26,10 @@ In-memory and remote stores have no directory a worker could open: they are
 served by threads of this process, where a timeout answers 503 but cannot stop
 the abandoned query.
 
-Modules: :mod:`.options` (ServerOptions), :mod:`.protocol` (HTTP, routes,
-negotiation), :mod:`.jobs` (answering a query or update under a timeout),
+Modules: :mod:`.options` (ServerOptions), :mod:`.wire` (HTTP requests and answers,
+the Host check), :mod:`.protocol` (routes, the SPARQL Protocol), :mod:`.negotiation`
+(result formats from Accept),
+:mod:`.jobs` (answering a query or update under a timeout),
 :mod:`.workers` (the process pool).
 """
 
@@ -43,8 +45,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import CartgraphError
+from .negotiation import negotiate
 from .options import ServerOptions
-from .protocol import negotiate
 
 __all__ = ["Server", "ServerOptions", "negotiate", "serve", "start"]
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import io
 import itertools
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .. import formats
-from ..errors import CartgraphError, QueryError, QueryTimeout, StoreBusy
+from ..errors import CartgraphError, QueryError, QueryTimeout, StoreBusy, StoreError
 
 __all__ = ["MEDIA_TYPE", "Job", "Reply", "Runner", "answer"]
 
@@ -70,12 +72,17 @@ def answer(store: Any, job: Job, max_rows: int) -> Reply:
             _update(store, job.text)
             return 204, "", b""
         return _query(store, job, max_rows)
-    except StoreBusy as exc:
-        return 503, "text/plain", str(exc).encode()
+    except StoreBusy as exc:  # its message names the store's path and the writer
+        print(f"cartgraph serve: {exc}", file=sys.stderr, flush=True)
+        return 503, "text/plain", b"the store is busy: another update is being written; retry"
+    except StoreError as exc:
+        print(f"cartgraph serve: {exc}", file=sys.stderr, flush=True)
+        return 503, "text/plain", b"the store cannot be read just now; retry shortly"
     except CartgraphError as exc:
         return 400, "text/plain", str(exc).encode()
-    except Exception as exc:  # a bug or an engine failure: say so, keep serving
-        return 500, "text/plain", f"query failed: {type(exc).__name__}: {exc}".encode()
+    except Exception:  # a bug or an engine failure: log it, keep serving
+        traceback.print_exc(file=sys.stderr)
+        return 500, "text/plain", b"the query failed (the details are in the server's log)"
 
 
 def _query(store: Any, job: Job, max_rows: int) -> Reply:
@@ -181,7 +188,9 @@ class Runner:
             try:
                 self._store.refresh()
             except Exception as exc:  # the store's directory is gone or broken
-                return 500, "text/plain", f"cannot reopen the store: {exc}".encode()
+                print(f"cartgraph serve: cannot reopen the store: {exc}", file=sys.stderr,
+                      flush=True)
+                return 503, "text/plain", b"the store cannot be read just now; retry shortly"
         if job.kind == "update":
             with self._write:
                 return answer(self._store, job, self._max_rows)
@@ -205,13 +214,34 @@ class Runner:
                 threading.Thread(target=self._expire, daemon=True, name="cartgraph-503",
                                  args=(ticket, f"{ticket.what} {message[ticket.what]}")).start()
 
-    def _expire(self, ticket: _Ticket, message: str) -> None:
+    def stop_all(self, message: str, then: Callable[[], None] | None = None) -> None:
+        """Answer 503 with ``message`` for every running job, then call ``then``.
+
+        For a worker that must end now (its memory limit): the watchdog's path,
+        for all jobs at once.
+        """
+        with self._lock:
+            late = list(self._running.values())
+            self._running.clear()
+            for ticket in late:
+                ticket.answered = threading.Event()
+            self.stuck += len(late)
+        writers = [threading.Thread(target=self._expire, daemon=True, args=(t, message),
+                                    kwargs={"then": False}) for t in late]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join(2)
+        if then is not None:
+            then()
+
+    def _expire(self, ticket: _Ticket, message: str, *, then: bool = True) -> None:
         try:
             ticket.expire(QueryTimeout(message))
         finally:
             assert ticket.answered is not None
             ticket.answered.set()
-        if self._on_timeout is not None:  # after the 503 is written
+        if then and self._on_timeout is not None:  # after the 503 is written
             self._on_timeout()
 
     def close(self) -> None:

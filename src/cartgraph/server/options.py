@@ -16,7 +16,10 @@ class ServerOptions:
     or triples one query may return; ``max_request_bytes`` the size of a request
     body (413 beyond it). ``workers`` server processes for an on-disk store
     (default: the CPU count, at least 2). ``log`` prints one line per request on
-    stderr.
+    stderr. ``allowed_hosts`` are the Host names answered besides the bound
+    address and localhost (421 for any other). ``max_memory`` bounds how far a
+    worker process's memory may grow while it answers (503 and a new worker
+    beyond it; None: no limit).
     """
 
     host: str = "127.0.0.1"
@@ -29,6 +32,8 @@ class ServerOptions:
     workers: int | None = None
     max_request_bytes: int = 1 << 20
     log: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    max_memory: int | None = 2 << 30
 
     @property
     def processes(self) -> int:

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from ..errors import CartgraphError
 from .options import ServerOptions
@@ -67,6 +68,8 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
                     on_timeout=timed_out)
     app = App(store, options, runner=runner, token=token, draining=stopping)
     httpd = http_server(socket.socket(fileno=listen_fd), app)
+    if options.max_memory:
+        _limit_memory(options.max_memory, runner, stopping.set)
 
     def parent_gone() -> None:  # the parent closes the pipe to stop us (or it died)
         with contextlib.suppress(EOFError, OSError):
@@ -91,6 +94,26 @@ def worker_main(listen_fd: int, control_fd: int) -> None:
         os._exit(0)  # also ends a query that cannot be interrupted
 
 
+def _limit_memory(limit: int, runner: Any, stop: Any) -> None:
+    """Answer 503 to every running query and exit when this worker grows past ``limit``.
+
+    The kernel's RLIMIT_AS (start-up address space plus twice the limit) is the
+    backstop should an allocation outrun the 20 ms sampling.
+    """
+    from ..limits import MemoryWatch, address_space_limit, format_size
+
+    def exceeded() -> None:
+        print(f"cartgraph serve: worker {os.getpid()} grew past the memory limit of "
+              f"{format_size(limit)}; it stops its queries by exiting and is replaced",
+              file=sys.stderr, flush=True)
+        runner.stop_all(f"query stopped: the server's worker needed more than "
+                        f"{format_size(limit)} of memory (--max-memory); narrow the query "
+                        "or add a LIMIT", then=stop)
+
+    address_space_limit(limit).__enter__()  # for the rest of this process's life
+    MemoryWatch(limit, exceeded)
+
+
 class _Worker:
     """One worker process and the pipe that tells it to stop."""
 
@@ -102,6 +125,7 @@ class _Worker:
 
         parent, child = socket.socketpair()
         env = dict(os.environ)
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # bounded address space per thread
         package_root = str(Path(cartgraph.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH"))
                                             if p)
