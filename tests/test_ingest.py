@@ -139,7 +139,7 @@ def test_replacing_a_big_source_rewrites_what_stays_or_deletes_what_goes(
     # rest (on disk deleting is slow); a smaller one by deleting its graph. The
     # threshold is lowered so that a small store shows both (the seeded store holds
     # about 3,300 quads).
-    import cartgraph.ingest as ingest
+    import cartgraph.ingest.provenance as ingest
 
     monkeypatch.setattr(ingest, "_REWRITE_FROM", 1)
     calls: list[bool] = []
@@ -364,7 +364,7 @@ def test_formats_by_extension_case_and_gzip(store: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     # the same bytes read as another format are a change (and here a parse error)
     assert_error(run_cli(store, "import", "--no-shacl", "--input-format", "rdfxml",
-                         str(files[0])), f"{files[0]}:1: ")
+                         str(files[0])), f"{files[0]}:1:")
 
 
 def test_source_id_and_base(store: Path, tmp_path: Path) -> None:

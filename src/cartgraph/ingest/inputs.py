@@ -1,0 +1,234 @@
+"""Inputs: paths (and directories, and ``-``) to hashed, re-readable byte streams.
+
+The sha256 of the decompressed bytes is computed while streaming them; a regular
+file is read again for parsing, anything else (stdin, a pipe) is spooled.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import stat
+import sys
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from ..errors import InputError
+from ..namespaces import source_iri
+from .model import ImportOptions
+
+F = ox.RdfFormat
+EXTENSIONS: dict[str, ox.RdfFormat] = {
+    ".ttl": F.TURTLE, ".turtle": F.TURTLE, ".nt": F.N_TRIPLES, ".nq": F.N_QUADS,
+    ".trig": F.TRIG, ".jsonld": F.JSON_LD, ".rdf": F.RDF_XML, ".owl": F.RDF_XML,
+}
+FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": F.TURTLE, "ttl": F.TURTLE, "ntriples": F.N_TRIPLES, "nt": F.N_TRIPLES,
+    "nquads": F.N_QUADS, "nq": F.N_QUADS, "trig": F.TRIG, "jsonld": F.JSON_LD,
+    "json-ld": F.JSON_LD, "rdfxml": F.RDF_XML, "xml": F.RDF_XML,
+}
+_BOM = b"\xef\xbb\xbf"
+_SPOOL = 32 << 20
+
+
+
+@dataclass
+class Input:
+    """One input: where its bytes are, how to parse them, which source it is."""
+
+    location: str
+    format: ox.RdfFormat
+    source: str
+    graph: str
+    base: str | None
+    sha256: str
+    size: int
+    path: Path | None = None  # a regular file, read again for parsing
+    gz: bool = False
+    spool: Any = None  # stdin or a non-regular file, kept in a temporary file
+    _content: bytes | None = None
+
+    def open(self) -> IO[bytes]:
+        """A fresh stream of the (decompressed) bytes, a leading BOM skipped."""
+        if self.spool is not None:
+            self.spool.seek(0)
+            raw: IO[bytes] = io.BufferedReader(_Unclosing(self.spool), buffer_size=1 << 20)
+        else:
+            assert self.path is not None
+            raw = (gzip.open(self.path, "rb") if self.gz  # type: ignore[assignment]  # noqa: SIM115
+                   else self.path.open("rb"))
+        if raw.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]
+            raw.read(3)
+        return raw
+
+    def content(self) -> bytes:
+        """All the bytes, read on demand to locate a problem's line (then kept)."""
+        if self._content is None:
+            with self.open() as stream:
+                self._content = stream.read()
+        return self._content
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+        self._content = None
+
+
+class _Unclosing(io.RawIOBase):
+    """A read-only view of a file that closing does not close."""
+
+    def __init__(self, f: Any) -> None:
+        self._f = f
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return int(self._f.seek(pos, whence))
+
+    def readinto(self, b: Any) -> int:
+        data = self._f.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _format_for(name: str, explicit: str | None) -> ox.RdfFormat:
+    if explicit:
+        try:
+            return FORMATS[explicit.lower()]
+        except KeyError:
+            raise InputError(f"unknown input format {explicit!r} "
+                             f"(known: {', '.join(sorted(FORMATS))})") from None
+    lower = name.lower().removesuffix(".gz")
+    fmt = EXTENSIONS.get(Path(lower).suffix)
+    if fmt is None:
+        known = " ".join(sorted(EXTENSIONS))
+        raise InputError(f"{name}: unknown file extension (known: {known}, optionally .gz; "
+                         "or give --input-format)")
+    return fmt
+
+
+def _expand_paths(paths: list[str], recursive: bool) -> list[str]:
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if p != "-" and path.is_dir():
+            if not recursive:
+                raise InputError(f"{p}: is a directory (use --recursive to import its files)")
+            found = sorted(str(f) for f in path.rglob("*") if f.is_file()
+                           and Path(f.name.lower().removesuffix(".gz")).suffix in EXTENSIONS)
+            if not found:
+                raise InputError(f"{p}: directory holds no RDF files "
+                                 f"({' '.join(sorted(EXTENSIONS))}, optionally .gz)")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def _digest(stream: IO[bytes], *, spool: Any = None) -> tuple[str, int]:
+    """sha256 and length of a stream, copying it into ``spool`` when given."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+        if spool is not None:
+            spool.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _read(location: str, fmt: ox.RdfFormat, source: str, graph: str,
+          base: str | None) -> Input:
+    """Hash one input's bytes (streaming) and remember where to read them again."""
+    gz = location != "-" and location.lower().endswith(".gz")
+    try:
+        if location == "-":
+            spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115
+            sha, size = _digest(sys.stdin.buffer, spool=spool)
+            return Input(location, fmt, source, graph, base, sha, size, spool=spool)
+        path = Path(location)
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{location}: is a directory (use --recursive)")
+        regular = stat.S_ISREG(mode)
+        with path.open("rb") as raw:
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
+            copy = None if regular else tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=_SPOOL)
+            sha, size = _digest(stream, spool=copy)
+        return Input(location, fmt, source, graph, base, sha, size,
+                      path=path if regular else None, gz=gz and regular, spool=copy)
+    except FileNotFoundError:
+        raise InputError(f"{location}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{location}: is a directory (use --recursive)") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"{location}: not a valid gzip file ({exc or 'truncated'})") from None
+    except OSError as exc:
+        raise InputError(f"{location}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_inputs(paths: list[str], options: ImportOptions) -> list[Input]:
+    if not paths:
+        raise InputError("no input files given")
+    locations = _expand_paths(paths, options.recursive)
+    if options.graph and len(locations) > 1:
+        raise InputError("--graph names one graph, but several files were given")
+    if "-" in locations and not (options.graph or options.source_id or options.sources):
+        raise InputError("-: standard input needs --graph IRI (or --source-id) to name its source")
+    if options.sources is not None and len(options.sources) != len(locations):
+        raise InputError("sources: one source IRI is needed per input")
+    named: list[tuple[str, ox.RdfFormat, str, str, str | None]] = []
+    for i, location in enumerate(locations):
+        if location == "-" and not options.input_format:
+            raise InputError("-: standard input needs --input-format")
+        fmt = _format_for(location, options.input_format)
+        file_iri = Path(location).absolute().as_uri() if location != "-" else None
+        if options.sources:
+            source = options.sources[i]
+        elif options.source_id:
+            source = _iri(source_iri(options.source_id), "--source-id")
+        elif options.graph:
+            source = _iri(options.graph, "--graph")
+        else:
+            assert file_iri is not None
+            source = file_iri
+        graph = _iri(options.graph, "--graph") if options.graph else source
+        base = _iri(options.base, "--base") if options.base else (file_iri or source)
+        named.append((location, fmt, source, graph, base))
+    seen: dict[str, str] = {}
+    for location, _fmt, source, _graph, _base in named:
+        if source in seen:
+            raise InputError(f"{location}: names the same source as {seen[source]} ({source})")
+        seen[source] = location
+    inputs: list[Input] = []
+    try:
+        for args in named:
+            inputs.append(_read(*args))
+    except BaseException:
+        for inp in inputs:
+            inp.close()
+        raise
+    return inputs
+
+
+def _iri(text: str, what: str) -> str:
+    from ..namespaces import expand
+
+    try:
+        iri = expand(text)
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    return iri
+
