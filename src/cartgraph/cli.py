@@ -137,6 +137,8 @@ def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "(default: the file's IRI)."),
         click.option("--recursive", "-r", is_flag=True, help="Import the RDF files in "
                      "directories."),
+        click.option("--follow-symlinks", is_flag=True, help="With --recursive, follow "
+                     "symbolic links that lead out of the directory (refused by default)."),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
         format_option("text", "json", default="text"),
     ]

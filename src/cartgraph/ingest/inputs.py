@@ -9,10 +9,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import stat
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -117,15 +119,14 @@ def _format_for(name: str, explicit: str | None) -> ox.RdfFormat:
     return fmt
 
 
-def _expand_paths(paths: list[str], recursive: bool) -> list[str]:
+def _expand_paths(paths: list[str], recursive: bool, follow_symlinks: bool) -> list[str]:
     out: list[str] = []
     for p in paths:
         path = Path(p)
         if p != "-" and path.is_dir():
             if not recursive:
                 raise InputError(f"{p}: is a directory (use --recursive to import its files)")
-            found = sorted(str(f) for f in path.rglob("*") if f.is_file()
-                           and Path(f.name.lower().removesuffix(".gz")).suffix in EXTENSIONS)
+            found = sorted(_walk(path, follow_symlinks))
             if not found:
                 raise InputError(f"{p}: directory holds no RDF files "
                                  f"({' '.join(sorted(EXTENSIONS))}, optionally .gz)")
@@ -133,6 +134,34 @@ def _expand_paths(paths: list[str], recursive: bool) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[str]:
+    """The RDF files under ``root``. A symbolic link that leads out of ``root`` is an
+    error unless ``follow_symlinks``; one that stays inside is skipped (its target is
+    found on its own), so that nothing is imported twice."""
+    top = root.resolve()
+    seen = {top}
+    for folder, dirs, files in os.walk(root, followlinks=follow_symlinks):
+        skip: set[str] = set()
+        for name in [*dirs, *files]:
+            entry = Path(folder, name)
+            if not entry.is_symlink():
+                continue
+            target = entry.resolve()
+            inside = target == top or top in target.parents
+            if not inside and not follow_symlinks:
+                raise InputError(f"{entry}: symbolic link leads out of {root}; not followed "
+                                 "(give --follow-symlinks to import what it points to)")
+            if inside or target in seen:
+                skip.add(name)  # found on its own, or already: never twice, never a loop
+            seen.add(target)
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            entry = Path(folder, name)
+            if name not in skip and entry.is_file() \
+                    and Path(name.lower().removesuffix(".gz")).suffix in EXTENSIONS:
+                yield str(entry)
 
 
 def _digest(stream: IO[bytes], *, spool: Any = None) -> tuple[str, int]:
@@ -181,7 +210,7 @@ def _read(location: str, fmt: ox.RdfFormat, source: str, graph: str,
 def read_inputs(paths: list[str], options: ImportOptions) -> list[Input]:
     if not paths:
         raise InputError("no input files given")
-    locations = _expand_paths(paths, options.recursive)
+    locations = _expand_paths(paths, options.recursive, options.follow_symlinks)
     if options.graph and len(locations) > 1:
         raise InputError("--graph names one graph, but several files were given")
     if "-" in locations and not (options.graph or options.source_id or options.sources):

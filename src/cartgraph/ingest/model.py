@@ -22,6 +22,7 @@ class ImportOptions:
     shacl: bool = True
     dry_run: bool = False
     recursive: bool = False
+    follow_symlinks: bool = False  # with recursive: follow links out of the directory
     wait: float = 0.0
     progress: Progress | None = None
 

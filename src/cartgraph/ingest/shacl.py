@@ -27,11 +27,12 @@ class Checks:
     known: set[str]
     ontology: Any = None
     shapes: Any = None
+    shapes_location: str | None = None  # a user's --shapes file (None: the bundled one)
 
 
 def load_checks(options: ImportOptions) -> Checks:
     from ..bundled import ontology_path, shapes_path
-    from ..validate import load_rdflib
+    from ..validate import check_shapes, load_rdflib
 
     ontology = load_rdflib(ontology_path())
     known = {str(t) for t in ontology.subjects()}
@@ -41,7 +42,9 @@ def load_checks(options: ImportOptions) -> Checks:
     if not options.shapes and not Path(shapes_file).is_file():
         raise InputError(f"{shapes_file}: the bundled shapes are missing; give --shapes FILE "
                          "or --no-shacl")
-    return Checks(known, ontology, load_rdflib(shapes_file))
+    shapes = load_rdflib(shapes_file)
+    check_shapes(shapes, str(shapes_file))
+    return Checks(known, ontology, shapes, options.shapes)
 
 
 TypesOf = Callable[[list[ox.NamedNode]], Iterable[tuple[ox.NamedNode, ox.NamedNode]]]
@@ -135,7 +138,7 @@ def check_shacl(scans: list[Scan], data: Any, types_of: TypesOf, checks: Checks,
             to_rdflib_graph((ox.Triple(s, _RDF_TYPE, t) for s, t in types_of(referenced)), graph)
             del quads
             for v in shacl_check(graph, shapes=checks.shapes, ontology=checks.ontology,
-                                 focus=focus):
+                                 focus=focus, location=checks.shapes_location):
                 located = type(v)(**{**v.to_json(),
                                      "location": where(scan.input, spellings(v.focus))})
                 if v.severity == "Violation":

@@ -25,6 +25,7 @@ from ..errors import InputError, ParseError
 MAX_DEPTH = 256  # XML elements; each level of RDF/XML node nesting is two
 GROWTH = 4  # entities may make the document at most this many times larger (+1 MiB)
 _CHUNK = 1 << 20
+_GREW = f"XML entities would make the document more than {GROWTH} times larger; refused"
 
 
 class _Refused(Exception):
@@ -69,12 +70,13 @@ def check_xml(stream: IO[bytes], location: str) -> None:
                     window = tail + chunk
                     grown += sum(window.count(ref) * n for ref, n in refs.items())
                     if grown > (GROWTH - 1) * read + (1 << 20):
-                        raise _Refused(f"XML entities would make the document more than "
-                                       f"{GROWTH} times larger; refused")
+                        raise _Refused(_GREW)
                     tail = window[-max(len(r) for r in refs) + 1:]
             parser.Parse(b"", True)
     except _Refused as exc:
         raise InputError(f"{location}:{parser.CurrentLineNumber}: {exc.message}") from None
     except pyexpat.ExpatError as exc:
+        if "amplification" in pyexpat.ErrorString(exc.code):  # expat's own guard came first
+            raise InputError(f"{location}:{exc.lineno}: {_GREW}") from None
         raise ParseError(location, f"not well-formed XML: {pyexpat.ErrorString(exc.code)}",
                          line=exc.lineno, column=exc.offset + 1) from None
