@@ -236,7 +236,8 @@ def test_a_shacl_violation_leaves_nothing_and_reads_well(store: Path, tmp_path: 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "cartgraph: error: 1 SHACL violation:",
-        f"{bad}:7:1: violation: {EX}nameless rdfs:label: a hospital needs a label"]
+        f"{bad}:7:1: violation: {EX}nameless rdfs:label: a hospital needs a label "
+        "(shape HospitalShape)"]
     assert_unchanged(store, before)
     result = run_cli(store, "import", "--shapes", str(shapes), "--format", "json", str(bad))
     assert result.exit_code == 1

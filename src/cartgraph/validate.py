@@ -7,7 +7,7 @@ subclasses. Only focus nodes the input itself describes are reported.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,13 @@ _NETWORK = {"ServiceGraphPattern": "SERVICE", "Load": "LOAD", "DatasetClause": "
 
 @dataclass(frozen=True)
 class Violation:
-    """One SHACL result: ``severity`` is "Violation", "Warning" or "Info"."""
+    """One SHACL result: ``severity`` is "Violation", "Warning" or "Info".
+
+    ``shape`` is the named shape that was violated (for a property shape written
+    as a blank node, the shape holding it); ``constraints`` the constraint
+    components that failed (several when one value breaks several constraints
+    of one shape: they are reported once).
+    """
 
     focus: str
     path: str | None
@@ -37,15 +43,24 @@ class Violation:
     value: str | None
     shape: str | None
     location: str = ""
+    constraints: tuple[str, ...] = ()
 
     def line(self) -> str:
         where = f"{self.location}: " if self.location else ""
         path = f" {curie(self.path)}" if self.path else ""
-        value = f" (value: {self.value})" if self.value is not None else ""
-        return f"{where}{self.severity.lower()}: {curie(self.focus)}{path}: {self.message}{value}"
+        extra = [f"value: {self.value}"] if self.value is not None else []
+        if self.shape:
+            name = curie(self.shape)
+            extra.append(f"shape {name if name != self.shape else _local(name)}")
+        detail = f" ({'; '.join(extra)})" if extra else ""
+        return f"{where}{self.severity.lower()}: {curie(self.focus)}{path}: {self.message}{detail}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _local(iri: str) -> str:
+    return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1] or iri
 
 
 @lru_cache(maxsize=8)
@@ -164,7 +179,7 @@ def shacl_check(data: rdflib.Graph, *, shapes: rdflib.Graph, ontology: rdflib.Gr
         raise InputError(f"{location or 'shapes'}: SHACL cannot use these shapes: "
                          f"{_one_line(getattr(results, 'message', str(results)))}")
     sh = rdflib.Namespace(SH)
-    found = []
+    found: dict[tuple[Any, ...], Violation] = {}
     for result in results.subjects(rdflib.RDF.type, sh.ValidationResult):
         node = results.value(result, sh.focusNode)
         if focus is not None and str(node) not in focus:
@@ -173,13 +188,29 @@ def shacl_check(data: rdflib.Graph, *, shapes: rdflib.Graph, ontology: rdflib.Gr
         value = results.value(result, sh.value)
         severity = results.value(result, sh.resultSeverity)
         message = results.value(result, sh.resultMessage)
-        shape = results.value(result, sh.sourceShape)
-        found.append(Violation(
+        shape = _named_shape(results.value(result, sh.sourceShape), shapes)
+        component = results.value(result, sh.sourceConstraintComponent)
+        v = Violation(
             focus=str(node),
             path=str(path) if isinstance(path, rdflib.URIRef) else None,
             message=str(message) if message is not None else "does not conform",
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             value=str(value) if value is not None else None,
-            shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
-        ))
-    return sorted(found, key=lambda v: (v.focus, v.path or "", v.message, v.value or ""))
+            shape=shape,
+            constraints=(curie(str(component)),) if component is not None else (),
+        )
+        key = (v.focus, v.path, v.message, v.severity, v.value, v.shape)
+        if key in found:  # the same statement, the same words: one line
+            merged = sorted({*found[key].constraints, *v.constraints})
+            v = replace(found[key], constraints=tuple(merged))
+        found[key] = v
+    return sorted(found.values(), key=lambda v: (v.focus, v.path or "", v.message, v.value or ""))
+
+
+def _named_shape(node: Any, shapes: rdflib.Graph) -> str | None:
+    """The IRI of a result's shape, or of the named shape a blank one belongs to."""
+    seen = set()
+    while isinstance(node, rdflib.BNode) and node not in seen:
+        seen.add(node)
+        node = next(shapes.subjects(None, node), None)
+    return str(node) if isinstance(node, rdflib.URIRef) else None

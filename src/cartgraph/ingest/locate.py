@@ -19,26 +19,66 @@ def printable(text: str) -> str:
 
 
 def _locate(data: bytes, needles: list[str]) -> tuple[int, int] | None:
-    """Line and column (1-based) of the first needle found in the document.
+    """Line and column (1-based) of the first needle found in the document."""
+    pos = _find(data, needles)
+    return None if pos is None else _line_col(data, pos)
 
-    A needle starting with ``:`` is a local name: it matches ``prefix:local`` for
-    any prefix, as a whole token.
-    """
+
+def _line_col(data: bytes, pos: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, pos) + 1
+    return line, pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+
+
+def _pattern(needle: str) -> bytes:
+    """A needle starting with ``:`` is a local name: it matches ``prefix:local`` for
+    any prefix, as a whole token; any other needle matches as written."""
+    if needle.startswith(":"):
+        return (rb"(?<![\w.:/#<-])(?:[A-Za-z][\w.-]*)?" + re.escape(needle.encode())
+                + rb"(?![\w-])")
+    return re.escape(needle.encode())
+
+
+def _find(data: bytes, needles: list[str], start: int = 0, *,
+          line_start: bool = False) -> int | None:
+    """Where the first of ``needles`` (in order of preference) occurs from ``start``;
+    with ``line_start`` only as the first thing on a line (a subject, mostly)."""
     for needle in needles:
         if not needle:
             continue
-        if needle.startswith(":"):
-            pattern = (rb"(?<![\w.:/#<-])(?:[A-Za-z][\w.-]*)?" + re.escape(needle.encode())
-                       + rb"(?![\w-])")
-            m = re.search(pattern, data)
-            pos = m.start() if m else -1
-        else:
-            pos = data.find(needle.encode())
-        if pos >= 0:
-            line = data.count(b"\n", 0, pos) + 1
-            col = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
-            return line, col
+        pattern = _pattern(needle)
+        if line_start:
+            pattern = rb"(?m)^[ \t]*(" + pattern + rb")"
+        m = re.compile(pattern).search(data, start)
+        if m:
+            return m.start(1) if line_start else m.start()
     return None
+
+
+def where_statement(inp: Input, focus: str, path: str | None, value: str | None) -> str:
+    """``file:line:col`` of the statement a SHACL result is about.
+
+    The focus node's description is found first (preferably where it starts a
+    line, as a subject does); then the path after it and, when the result names
+    a value, that value after the path (unless the path occurs again first). A
+    result without a value (a missing property) is placed at the focus node.
+    """
+    data = inp.content()
+    start = _find(data, spellings(focus), line_start=True)
+    if start is None:
+        start = _find(data, spellings(focus))
+    if start is None:
+        return inp.location
+    pos = start
+    if value is not None:
+        at = _find(data, spellings(path), start) if path is not None else start
+        if at is not None:
+            pos = at
+            again = _find(data, spellings(path), at + 1) if path is not None else None
+            found = _find(data, [*spellings(value), f'"{value}', value], at)
+            if found is not None and (again is None or found < again):
+                pos = found
+    line, col = _line_col(data, pos)
+    return f"{inp.location}:{line}:{col}"
 
 
 def spellings(iri: str) -> list[str]:

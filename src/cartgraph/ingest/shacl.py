@@ -4,7 +4,7 @@ of what the input refers to, reporting only the input's own focus nodes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError, ValidationError
 from ..namespaces import RDF_TYPE
-from .locate import spellings, where
+from .locate import where_statement
 from .model import ImportOptions, Progress
 from .parse import Scan
 
@@ -139,8 +139,8 @@ def check_shacl(scans: list[Scan], data: Any, types_of: TypesOf, checks: Checks,
             del quads
             for v in shacl_check(graph, shapes=checks.shapes, ontology=checks.ontology,
                                  focus=focus, location=checks.shapes_location):
-                located = type(v)(**{**v.to_json(),
-                                     "location": where(scan.input, spellings(v.focus))})
+                located = replace(v, location=where_statement(scan.input, v.focus, v.path,
+                                                              v.value))
                 if v.severity == "Violation":
                     violations.append(located)
                 else:
