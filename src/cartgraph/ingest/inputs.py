@@ -207,7 +207,10 @@ def _read(location: str, fmt: ox.RdfFormat, source: str, graph: str,
         raise InputError(f"{location}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_inputs(paths: list[str], options: ImportOptions) -> list[Input]:
+def read_inputs(paths: list[str], options: ImportOptions, *,
+                errors: list[InputError] | None = None) -> list[Input]:
+    """Every input, hashed. With ``errors``, a file that cannot be read (or has an
+    unknown extension) is listed there and left out instead of stopping the run."""
     if not paths:
         raise InputError("no input files given")
     locations = _expand_paths(paths, options.recursive, options.follow_symlinks)
@@ -221,7 +224,13 @@ def read_inputs(paths: list[str], options: ImportOptions) -> list[Input]:
     for i, location in enumerate(locations):
         if location == "-" and not options.input_format:
             raise InputError("-: standard input needs --input-format")
-        fmt = _format_for(location, options.input_format)
+        try:
+            fmt = _format_for(location, options.input_format)
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
         file_iri = Path(location).absolute().as_uri() if location != "-" else None
         if options.sources:
             source = options.sources[i]
@@ -243,7 +252,12 @@ def read_inputs(paths: list[str], options: ImportOptions) -> list[Input]:
     inputs: list[Input] = []
     try:
         for args in named:
-            inputs.append(_read(*args))
+            try:
+                inputs.append(_read(*args))
+            except InputError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
     except BaseException:
         for inp in inputs:
             inp.close()

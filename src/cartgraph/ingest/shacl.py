@@ -129,7 +129,8 @@ def check_shacl(scans: list[Scan], data: Any, types_of: TypesOf, checks: Checks,
 
     violations = []
     for scan in scans:
-        for n, (quads, focus) in enumerate(_batches(data, scan.graphs)):
+        own = scan.staged if scan.staged is not None else data
+        for n, (quads, focus) in enumerate(_batches(own, scan.graphs)):
             if progress is not None:
                 progress(f"SHACL {scan.input.location}", n, n + 1)
             graph = to_rdflib_graph(quads)
