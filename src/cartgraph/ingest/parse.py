@@ -133,7 +133,7 @@ def parse_quads(inp: Input, scan: Scan, *, known_terms: set[str],
     _finish(inp, scan, seen, known_terms)
 
 
-def _statements(inp: Input, scan: Scan, seen: _Seen, stream: IO[bytes],
+def _statements(inp: Input, scan: Scan, seen: _Seen, stream: Any,
                 known_terms: set[str]) -> Iterator[ox.Quad]:
     """The hot loop: every parsed statement renamed, checked and put in its graph."""
     target = ox.NamedNode(inp.graph)

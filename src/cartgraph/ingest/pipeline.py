@@ -85,7 +85,7 @@ def _all_of(errors: list[Any], paths: list[str]) -> Exception:
     """One error as it is; several as one ValidationError, in the order of the inputs,
     ending with how many inputs failed."""
     if len(errors) == 1:
-        return errors[0]  # type: ignore[no-any-return]
+        return errors[0]
 
     def order(exc: Any) -> int:
         return next((i for i, p in enumerate(paths) if str(exc).startswith(p)), len(paths))
