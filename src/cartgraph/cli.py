@@ -240,7 +240,8 @@ def validate(paths: tuple[str, ...], fmt: str, quiet: bool, no_shacl: bool,
              **options: Any) -> None:
     """Check RDF files as import would, without touching any store.
 
-    Exit 1 on any syntax error, ill-typed literal or SHACL violation.
+    Every file is checked before the command fails; exit 1 on any syntax
+    error, ill-typed literal or SHACL violation.
     """
     from .ingest import validate_files
 
