@@ -24,10 +24,11 @@ HERE = Path(__file__).resolve().parent
 
 def _replace(store_dir: Path, data: Path, *, rewrite: bool) -> tuple[float, float]:
     import cartgraph.ingest as ingest
+    import cartgraph.ingest.provenance as provenance
     from cartgraph.store import Store
 
-    saved = ingest._REWRITE_FROM
-    ingest._REWRITE_FROM = saved if rewrite else 1 << 62
+    saved = provenance._REWRITE_FROM
+    provenance._REWRITE_FROM = saved if rewrite else 1 << 62
     try:
         wall, cpu = time.perf_counter(), time.process_time()
         with Store.open(store_dir) as store:
@@ -36,7 +37,7 @@ def _replace(store_dir: Path, data: Path, *, rewrite: bool) -> tuple[float, floa
         assert [r.status for r in report.results] == ["replaced"], report.results
         return time.perf_counter() - wall, time.process_time() - cpu
     finally:
-        ingest._REWRITE_FROM = saved
+        provenance._REWRITE_FROM = saved
 
 
 def main() -> None:

@@ -139,7 +139,7 @@ def test_replacing_a_big_source_rewrites_what_stays_or_deletes_what_goes(
     # rest (on disk deleting is slow); a smaller one by deleting its graph. The
     # threshold is lowered so that a small store shows both (the seeded store holds
     # about 3,300 quads).
-    import cartgraph.ingest as ingest
+    import cartgraph.ingest.provenance as ingest
 
     monkeypatch.setattr(ingest, "_REWRITE_FROM", 1)
     calls: list[bool] = []
@@ -236,7 +236,8 @@ def test_a_shacl_violation_leaves_nothing_and_reads_well(store: Path, tmp_path: 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "cartgraph: error: 1 SHACL violation:",
-        f"{bad}:7:1: violation: {EX}nameless rdfs:label: a hospital needs a label"]
+        f"{bad}:7:1: violation: {EX}nameless rdfs:label: a hospital needs a label "
+        "(shape HospitalShape)"]
     assert_unchanged(store, before)
     result = run_cli(store, "import", "--shapes", str(shapes), "--format", "json", str(bad))
     assert result.exit_code == 1
@@ -364,7 +365,7 @@ def test_formats_by_extension_case_and_gzip(store: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     # the same bytes read as another format are a change (and here a parse error)
     assert_error(run_cli(store, "import", "--no-shacl", "--input-format", "rdfxml",
-                         str(files[0])), f"{files[0]}:1: ")
+                         str(files[0])), f"{files[0]}:1:")
 
 
 def test_source_id_and_base(store: Path, tmp_path: Path) -> None:
@@ -442,3 +443,98 @@ def test_validate_never_creates_a_store(tmp_path: Path, shapes: Path) -> None:
         f"valid     {data}  (2 statements -> <{data.absolute().as_uri()}>)",
         "1 source: 1 valid; SHACL checked"]
     assert not (tmp_path / "nostore").exists()
+
+
+# -- validate: every file, readable SHACL results -----------------------------------
+
+AGE_SHAPES = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix cg: <https://w3id.org/cartgraph/vocab#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/shapes#> .
+
+ex:CaseShape a sh:NodeShape ;
+    sh:targetClass cg:PatientCase ;
+    sh:property [
+        sh:path cg:ageAtTreatment ; sh:datatype xsd:integer ;
+        sh:minInclusive 0 ; sh:maxInclusive 130 ;
+        sh:message "an age is a whole number from 0 to 130" ] .
+"""
+
+
+def test_validate_reports_every_file_before_failing(tmp_path: Path, shapes: Path) -> None:
+    good = _write(tmp_path / "good.ttl", HOSPITAL)
+    syntax = _write(tmp_path / "syntax.ttl", PREFIXES + "\nex:a ex:p .\n")
+    typed = _write(tmp_path / "typed.ttl", PREFIXES + 'ex:s ex:when "2021-13-45"^^xsd:date .\n')
+    missing = tmp_path / "missing.ttl"
+    nameless = _write(tmp_path / "nameless.ttl", PREFIXES + "ex:n a cg:Hospital .\n")
+    result = run_cli(None, "validate", "--shapes", str(shapes), *map(str, [
+        syntax, good, missing, typed, nameless]))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"cartgraph: error: {syntax}:6:")
+    assert lines[1] == f"{missing}: no such file"
+    assert lines[2].startswith(f"{typed}:5:") and "2021-13-45" in lines[2]
+    assert lines[3:5] == ["1 SHACL violation:",
+                          f"{nameless}:5:1: violation: {EX}n rdfs:label: a hospital needs a "
+                          "label (shape HospitalShape)"]
+    assert lines[5:] == ["4 of 5 inputs failed validation"]
+    assert "Traceback" not in result.output
+    # the same in JSON: one entry per problem
+    result = run_cli(None, "validate", "--shapes", str(shapes), "--format", "json",
+                     *map(str, [syntax, good, nameless]))
+    errors = json.loads(result.stdout)["errors"]
+    assert [e.get("location") or e["message"].split(": ")[0].rsplit(":", 2)[0]
+            for e in errors] == [str(syntax), f"{nameless}:5:1"]
+
+
+def test_validate_stops_listing_after_a_limit(tmp_path: Path) -> None:
+    from cartgraph.ingest.pipeline import MAX_FILE_ERRORS
+
+    files = [str(_write(tmp_path / f"bad{i:02}.ttl", "nonsense\n"))
+             for i in range(MAX_FILE_ERRORS + 5)]
+    with pytest.raises(ValidationError) as caught:
+        validate_files(files, ImportOptions(shacl=False))
+    lines = str(caught.value).splitlines()
+    assert len(lines) == MAX_FILE_ERRORS + 2
+    assert lines[-2] == (f"stopped after {MAX_FILE_ERRORS} errors; files after that were "
+                         "not checked")
+    assert all(line.startswith(f"{files[i]}:1:") for i, line in enumerate(lines[:-2]))
+
+
+def test_one_bad_value_is_one_shacl_result_at_its_line_naming_its_shape(
+        tmp_path: Path) -> None:
+    shapes = _write(tmp_path / "age.ttl", AGE_SHAPES)
+    data = _write(tmp_path / "case.ttl", PREFIXES + """
+ex:p1 a cg:PatientCase ;
+    rdfs:label "P1" ;
+    cg:ageAtTreatment "old" .
+""")
+    result = run_cli(None, "validate", "--shapes", str(shapes), str(data))
+    assert result.exit_code == 1
+    # the value breaks three constraints of one shape: one line, at the statement
+    assert result.stderr.splitlines() == [
+        "cartgraph: error: 1 SHACL violation:",
+        f"{data}:8:23: violation: {EX}p1 cg:ageAtTreatment: an age is a whole number "
+        "from 0 to 130 (value: old; shape CaseShape)"]
+    result = run_cli(None, "validate", "--shapes", str(shapes), "--format", "json", str(data))
+    [error] = json.loads(result.stdout)["errors"]
+    assert error["shape"] == "https://example.org/shapes#CaseShape"
+    assert error["location"] == f"{data}:8:23"
+    assert error["constraints"] == ["sh:DatatypeConstraintComponent",
+                                    "sh:MaxInclusiveConstraintComponent",
+                                    "sh:MinInclusiveConstraintComponent"]
+
+
+def test_shacl_results_in_ntriples_are_placed_on_their_own_line(tmp_path: Path) -> None:
+    shapes = _write(tmp_path / "age.ttl", AGE_SHAPES)
+    cg = "https://w3id.org/cartgraph/vocab#"
+    data = _write(tmp_path / "cases.nt", "".join([
+        f"<{EX}a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{cg}PatientCase> .\n",
+        f'<{EX}a> <{cg}ageAtTreatment> "40"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+        f"<{EX}b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{cg}PatientCase> .\n",
+        f'<{EX}b> <{cg}ageAtTreatment> "200"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+    ]))
+    result = run_cli(None, "validate", "--shapes", str(shapes), str(data))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1].startswith(f"{data}:4:")

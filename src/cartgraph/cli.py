@@ -159,6 +159,8 @@ def ingest_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "(default: the file's IRI)."),
         click.option("--recursive", "-r", is_flag=True, help="Import the RDF files in "
                      "directories."),
+        click.option("--follow-symlinks", is_flag=True, help="With --recursive, follow "
+                     "symbolic links that lead out of the directory (refused by default)."),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
         format_option("text", "json", default="text"),
     ]
@@ -262,7 +264,8 @@ def validate(paths: tuple[str, ...], fmt: str, quiet: bool, no_shacl: bool,
              **options: Any) -> None:
     """Check RDF files as import would, without touching any store.
 
-    Exit 1 on any syntax error, ill-typed literal or SHACL violation.
+    Every file is checked before the command fails; exit 1 on any syntax
+    error, ill-typed literal or SHACL violation.
     """
     from .ingest import validate_files
 
