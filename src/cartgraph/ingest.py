@@ -1112,7 +1112,8 @@ def _graph_exists(store: Any) -> Callable[[str], bool]:
         return lambda g: bool(reader.contains_named_graph(ox.NamedNode(g)))
 
     def ask(g: str) -> bool:
-        result = store.query(f"ASK {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+        # FROM NAMED: a remote store must look past the graphs cartgraph wrote
+        result = store.query(f"ASK FROM NAMED <{g}> {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
         return bool(result)
     return ask
 
