@@ -273,13 +273,13 @@ class Store:
 
 def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,
                graph_store_url: str | None = None, wait: float = 0.0,
-               note: Note = _ignore) -> Any:
+               note: Note = _ignore, **auth: Any) -> Any:
     """Open a store directory, or a remote SPARQL endpoint when given an http(s) URL."""
     text = str(location)
     if text.startswith(("http://", "https://")):
         from .remote import RemoteStore
 
-        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url)
+        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url, **auth)
     if update_url or graph_store_url:
         raise UsageError("--update-url and --graph-store-url are for a remote store "
                          f"(--store URL), not the directory {text}")

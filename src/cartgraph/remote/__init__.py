@@ -322,7 +322,9 @@ class RemoteStore:
                                       else 0)
                 return triples, (limit if limit and len(triples) >= limit else 0)
             fmt = _RESULT_PARSERS.get(answer.media, _QRF.JSON)
-            body = _relabelled(answer.body) if fmt == _QRF.JSON else answer.body
+            body = answer.body
+            if fmt == _QRF.JSON:
+                body = _boolean(body) if kind == "ask" else _relabelled(body)
             return ox.parse_query_results(body, format=fmt), cap
         except (SyntaxError, ValueError) as exc:
             raise RemoteError(f"{self.query_url}: unreadable answer "
@@ -338,6 +340,21 @@ def _int(text: str | None) -> int:
 
 def _row_key(row: Any) -> tuple[str, ...]:
     return tuple(str(t) for t in row)
+
+
+def _boolean(body: bytes) -> bytes:
+    """An ASK answer as a SPARQL JSON boolean.
+
+    Virtuoso 7.2 answers ASK in JSON as a one-row SELECT of ``__ASK_RETVAL``
+    (1), or no row at all (false).
+    """
+    data = json.loads(body)
+    if "boolean" in data:
+        return body
+    rows = data.get("results", {}).get("bindings", [])
+    value = bool(rows) and all(str(t.get("value")) not in {"0", "false"}
+                               for t in rows[0].values())
+    return json.dumps({"head": {}, "boolean": value}).encode()
 
 
 def _relabelled(body: bytes) -> bytes:

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import QueryError, RemoteError
+from ..errors import InputError, QueryError, RemoteError
 
-__all__ = ["Answer", "Http", "is_loopback"]
+__all__ = ["Answer", "Http", "is_loopback", "read_password"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -34,6 +34,18 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host in _LOOPBACK or host.startswith("127.")
+
+
+def read_password(path: str | None) -> str | None:
+    """The first line of a password file (None without a file: the environment's)."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the password file: "
+                         f"{exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True)
