@@ -337,6 +337,12 @@ class NamedQuery:
     description: str
     text: str
     params: list[Param] = field(default_factory=list)
+    #: engines known to answer it wrongly (``# unreliable-on: virtuoso``)
+    unreliable_on: tuple[str, ...] = ()
+
+    @property
+    def caveat(self) -> str:
+        return f" [unreliable on {', '.join(self.unreliable_on)}]" if self.unreliable_on else ""
 
     @property
     def kind(self) -> str:
@@ -355,10 +361,11 @@ class NamedQuery:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "kind": self.kind, "params": [p.__dict__ for p in self.params]}
+                "kind": self.kind, "params": [p.__dict__ for p in self.params],
+                "unreliable_on": list(self.unreliable_on)}
 
 
-_HEADER = re.compile(r"#\s*(title|description|param):\s*(.*)")
+_HEADER = re.compile(r"#\s*(title|description|param|unreliable-on):\s*(.*)")
 _PARAM = re.compile(r"(\w+)\s*(?:=\s*(.*?))?\s*(?:;\s*(.*))?$")
 
 
@@ -379,7 +386,7 @@ def parse_named(name: str, text: str) -> NamedQuery:
         else:
             fields[key] = (fields.get(key, "") + " " + value).strip()
     return NamedQuery(name, fields.get("title", name), fields.get("description", ""), text,
-                      params)
+                      params, tuple(fields.get("unreliable-on", "").lower().split()))
 
 
 @cache

@@ -265,6 +265,20 @@ class RemoteStore:
             return Limits.VIRTUOSO
         return Limits.UNLIMITED
 
+    def _graph_store(self) -> str:
+        """The Graph Store endpoint: the one given, else Virtuoso's beside its query URL."""
+        if self.graph_store_url:
+            return self.graph_store_url
+        parts = urlsplit(self.update_url)
+        if self.engine == "virtuoso" and parts.path.rstrip("/").endswith(("/sparql",
+                                                                            "/sparql-auth")):
+            crud = "/sparql-graph-crud-auth" if parts.path.endswith("-auth") else \
+                "/sparql-graph-crud"
+            path = parts.path.rstrip("/").rsplit("/", 1)[0] + crud
+            return parts._replace(path=path).geturl()
+        raise StoreError(f"{self.update_url}: this update is too big for one request and the "
+                         "server's Graph Store endpoint is unknown: give --graph-store-url")
+
     def update(self, text: str) -> None:
         """Send one SPARQL update request as it is."""
         self._answer(self.http.post(self.update_url, urlencode({"update": text}).encode(),
@@ -273,9 +287,9 @@ class RemoteStore:
 
     def graph_store_post(self, graph: str, data: bytes) -> None:
         """Add N-Triples to one graph through the Graph Store Protocol."""
-        assert self.graph_store_url is not None
-        sep = "&" if "?" in self.graph_store_url else "?"
-        url = f"{self.graph_store_url}{sep}{urlencode({'graph': graph})}"
+        endpoint = self._graph_store()
+        sep = "&" if "?" in endpoint else "?"
+        url = f"{endpoint}{sep}{urlencode({'graph': graph})}"
         self._answer(self.http.post(url, data, "application/n-triples", accept="*/*",
                                     source="graph store"))
 

@@ -8,7 +8,9 @@ SQL it compiles from one operation is capped at 10,000 lines, a request at a
 at most ``Limits.statements`` statements, packed into requests of at most
 ``Limits.request_bytes``, in the order of the transaction; statements with
 blank nodes go as ``INSERT { ... } WHERE {}``, each blank node's statements in
-one operation so that it stays one node. Such a transaction is atomic only
+one operation so that it stays one node (a structure too big for one
+operation, such as a long RDF list, goes to the graph in one Graph Store
+Protocol POST, Virtuoso's ``/sparql-graph-crud``). Such a transaction is atomic only
 when it fits one request; the provenance record is written last, so an import
 that fails half-way is not listed as done (see the README).
 
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
 
+from ..errors import StoreError
 from ..namespaces import sparql_prologue
 
 if TYPE_CHECKING:
@@ -149,12 +152,16 @@ class RemoteWriter:
                     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in chunk]
                     out.append(("gsp", (graph.value, ox.serialize(triples, format=_NT))))
                 continue
-            for text in _operations(op, arg, limits):
-                if limits.request_bytes and pending and \
-                        size + len(text) > limits.request_bytes:
+            for kind, payload in _operations(op, arg, limits):
+                if kind == "gsp":  # a blank-node structure too big for one operation
                     flush()
-                pending.append(text)
-                size += len(text) + 3
+                    out.append((kind, payload))
+                    continue
+                if limits.request_bytes and pending and \
+                        size + len(payload) > limits.request_bytes:
+                    flush()
+                pending.append(payload)
+                size += len(payload) + 3
         flush()
         return out
 
@@ -194,25 +201,37 @@ def _posts_folded(ops: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return out
 
 
-def _operations(op: str, arg: Any, limits: Limits) -> Iterator[str]:
-    """One op as SPARQL update operations within the limits."""
+def _operations(op: str, arg: Any, limits: Limits) -> Iterator[tuple[str, Any]]:
+    """One op as ("update", SPARQL operation) within the limits, or ("gsp", post)."""
     if op == "drop":
-        yield f"DROP SILENT GRAPH {arg}"
+        yield "update", f"DROP SILENT GRAPH {arg}"
     elif op == "update":
-        yield str(arg)
+        yield "update", str(arg)
     elif op == "delete":
         for chunk in _chunks(arg, limits.statements, limits.request_bytes):
-            yield f"DELETE DATA {{\n{_quad_data(chunk)}}}"
+            yield "update", f"DELETE DATA {{\n{_quad_data(chunk)}}}"
     elif limits.bnodes_in_data:
         for chunk in _chunks(arg, limits.statements, limits.request_bytes):
-            yield f"INSERT DATA {{\n{_quad_data(chunk)}}}"
+            yield "update", f"INSERT DATA {{\n{_quad_data(chunk)}}}"
     else:
         plain = [q for q in arg if not _has_blank(q)]
         for chunk in _chunks(plain, limits.statements, limits.request_bytes):
-            yield f"INSERT DATA {{\n{_quad_data(chunk)}}}"
+            yield "update", f"INSERT DATA {{\n{_quad_data(chunk)}}}"
         blank = [q for q in arg if _has_blank(q)]
         for chunk in _chunks(blank, limits.statements, limits.request_bytes):
-            yield f"INSERT {{\n{_quad_data(chunk)}}} WHERE {{}}"
+            if len(chunk) <= limits.statements * 2 or not limits.statements:
+                yield "update", f"INSERT {{\n{_quad_data(chunk)}}} WHERE {{}}"
+                continue
+            by_graph: dict[Any, list[ox.Triple]] = {}
+            for q in chunk:
+                by_graph.setdefault(q.graph_name, []).append(
+                    ox.Triple(q.subject, q.predicate, q.object))
+            if len(by_graph) > 1 or not isinstance(q.graph_name, ox.NamedNode):
+                raise StoreError(f"a structure of {len(chunk)} statements linked by blank "
+                                 "nodes (in several graphs) is too big for one update on "
+                                 "this server and cannot be split without breaking it")
+            for graph, triples in by_graph.items():
+                yield "gsp", (graph.value, ox.serialize(triples, format=_NT))
 
 
 def _has_blank(q: ox.Quad) -> bool:
