@@ -316,7 +316,7 @@ def small_file(tmp_path: Path) -> Path:
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """Answers every POST with ``self.server.reply`` and records the headers seen."""
 
-    def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_POST(self) -> None:
         server: Any = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         server.seen.append(dict(self.headers))
@@ -368,7 +368,7 @@ def test_a_redirect_is_not_followed_and_no_credential_leaves(
     redirecting = listener(lambda _: (302, {"Location": other.url}, b""))
     for kwargs in ({"token": "s3cret"}, {"user": "u", "password": "p", "token": ""}):
         store = RemoteStore(redirecting.url, **kwargs)
-        with pytest.raises(RemoteError, match="redirects .*302.* does not follow redirects"):
+        with pytest.raises(RemoteError, match=r"redirects .*302.* does not follow redirects"):
             store.query("ASK {}")
     assert other.seen == []  # nothing reached the other address
     assert redirecting.seen[0]["Authorization"] == "Bearer s3cret"
@@ -387,14 +387,14 @@ def test_basic_authentication(listener: Callable[..., Any]) -> None:
     server = listener(reply)
     assert bool(RemoteStore(server.url, user="alice", password="pa ss", token="")
                 .query("ASK {}")) is True
-    with pytest.raises(RemoteError, match="HTTP 401.*check the password of user 'alice'"):
+    with pytest.raises(RemoteError, match=r"HTTP 401.*check the password of user 'alice'"):
         RemoteStore(server.url, user="alice", password="nope", token="").query("ASK {}")
 
 
 def test_credentials_go_only_over_https_or_to_loopback() -> None:
     for kwargs in ({"token": "t"}, {"user": "u", "password": "p", "token": ""}):
         store = RemoteStore("http://sparql.example.org/sparql", **kwargs)
-        with pytest.raises(RemoteError, match="refusing to send .* over plain http"):
+        with pytest.raises(RemoteError, match=r"refusing to send .* over plain http"):
             store.query("ASK {}")  # refused before any connection is made
     result = CliRunner().invoke(cli, ["--store", "http://sparql.example.org/sparql",
                                       "--password-file", "/nonexistent", "stats"])

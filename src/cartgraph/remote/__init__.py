@@ -335,11 +335,11 @@ class RemoteStore:
                 limit = self._cap or (_DEFAULT_VIRTUOSO_CAP if self.engine == "virtuoso"
                                       else 0)
                 return triples, (limit if limit and len(triples) >= limit else 0)
-            fmt = _RESULT_PARSERS.get(answer.media, _QRF.JSON)
+            results = _RESULT_PARSERS.get(answer.media, _QRF.JSON)
             body = answer.body
-            if fmt == _QRF.JSON:
+            if results == _QRF.JSON:
                 body = _boolean(body) if kind == "ask" else _relabelled(body)
-            return ox.parse_query_results(body, format=fmt), cap
+            return ox.parse_query_results(body, format=results), cap
         except (SyntaxError, ValueError) as exc:
             raise RemoteError(f"{self.query_url}: unreadable answer "
                               f"({answer.media or 'no type'}): {exc}") from None

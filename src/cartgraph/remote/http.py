@@ -75,24 +75,20 @@ class Http:
         self.allow_insecure = allow_insecure
         self._openers: dict[bool, urllib.request.OpenerDirector] = {}
         self._checked: set[str] = set()
+        self._passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
 
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        if self.user:  # the password answers challenges from these URLs only
+            self._passwords.add_password(None, url, self.user, self._password)
         direct = is_loopback(url)
         if direct not in self._openers:
             handlers: list[Any] = [_NoRedirects()]
             if direct:  # loopback never goes through a proxy the environment names
                 handlers.append(urllib.request.ProxyHandler({}))
             if self.user:
-                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                passwords.add_password(None, url, self.user, self._password)  # type: ignore[arg-type]
-                handlers += [urllib.request.HTTPBasicAuthHandler(passwords),
-                             urllib.request.HTTPDigestAuthHandler(passwords)]
+                handlers += [urllib.request.HTTPBasicAuthHandler(self._passwords),
+                             urllib.request.HTTPDigestAuthHandler(self._passwords)]
             self._openers[direct] = urllib.request.build_opener(*handlers)
-        elif self.user:
-            for handler in self._openers[direct].handlers:
-                if isinstance(handler, urllib.request.AbstractBasicAuthHandler):
-                    handler.passwd.add_password(None, url, self.user, self._password)  # type: ignore[arg-type]
-                    break
         return self._openers[direct]
 
     def _check_credentials(self, url: str) -> None:
