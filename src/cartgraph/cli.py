@@ -341,7 +341,7 @@ def queries(fmt: str) -> None:
 
     found = named_queries()
     emit([nq.to_json() for nq in found.values()], fmt,
-         lambda _: "\n".join(f"{nq.name}\t{nq.title}{nq.caveat}" for nq in found.values()))
+         lambda _: "\n".join(f"{nq.name}\t{nq.title}" for nq in found.values()))
 
 
 @cli.command()

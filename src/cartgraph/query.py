@@ -337,12 +337,8 @@ class NamedQuery:
     description: str
     text: str
     params: list[Param] = field(default_factory=list)
-    #: engines known to answer it wrongly (``# unreliable-on: virtuoso``)
+    #: engines known to answer it wrongly (``# unreliable-on: virtuoso``, also in the title)
     unreliable_on: tuple[str, ...] = ()
-
-    @property
-    def caveat(self) -> str:
-        return f" [unreliable on {', '.join(self.unreliable_on)}]" if self.unreliable_on else ""
 
     @property
     def kind(self) -> str:
@@ -385,8 +381,11 @@ def parse_named(name: str, text: str) -> NamedQuery:
                 params.append(Param(pm[1], pm[2] or None, pm[3] or ""))
         else:
             fields[key] = (fields.get(key, "") + " " + value).strip()
-    return NamedQuery(name, fields.get("title", name), fields.get("description", ""), text,
-                      params, tuple(fields.get("unreliable-on", "").lower().split()))
+    unreliable = tuple(fields.get("unreliable-on", "").lower().split())
+    title = fields.get("title", name)
+    if unreliable:
+        title += f" [unreliable on {', '.join(unreliable)}]"
+    return NamedQuery(name, title, fields.get("description", ""), text, params, unreliable)
 
 
 @cache
