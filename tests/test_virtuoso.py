@@ -246,7 +246,7 @@ def test_the_batches_fit_virtuosos_limits() -> None:
     g, p = ox.NamedNode("https://example.org/g"), ox.NamedNode("https://example.org/p")
     writer.remove_graph(g)
     writer.extend(ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), p, ox.Literal("x" * 50), g)
-                  for i in range(3000))
+                  for i in range(9000))
     writer.extend([ox.Quad(ox.BlankNode("b"), p, ox.Literal(str(i)), g) for i in range(700)])
     assert [kind for kind, _ in writer.requests()] == ["update"]  # unlimited: one request
     sent = writer.requests(Limits.VIRTUOSO)

@@ -45,13 +45,17 @@ class Limits:
     statements: int = 0         # statements in one INSERT/DELETE operation
     request_bytes: int = 0      # bytes of one request
     bnodes_in_data: bool = True  # whether INSERT DATA takes blank nodes
+    blank_statements: int = 0   # statements in one INSERT { } WHERE { } (else ``statements``)
 
     UNLIMITED: ClassVar[Limits]
     VIRTUOSO: ClassVar[Limits]
 
 
 Limits.UNLIMITED = Limits()
-Limits.VIRTUOSO = Limits(statements=500, request_bytes=4_000_000, bnodes_in_data=False)
+# measured on 7.2.5: INSERT DATA of 4,000 plain statements passes and 8,000 fail;
+# INSERT { } WHERE { } of 1,000 statements with blank nodes passes and 2,000 fail
+Limits.VIRTUOSO = Limits(statements=1500, request_bytes=4_000_000, bnodes_in_data=False,
+                         blank_statements=500)
 
 
 class RemoteWriter:
@@ -218,8 +222,9 @@ def _operations(op: str, arg: Any, limits: Limits) -> Iterator[tuple[str, Any]]:
         for chunk in _chunks(plain, limits.statements, limits.request_bytes):
             yield "update", f"INSERT DATA {{\n{_quad_data(chunk)}}}"
         blank = [q for q in arg if _has_blank(q)]
-        for chunk in _chunks(blank, limits.statements, limits.request_bytes):
-            if len(chunk) <= limits.statements * 2 or not limits.statements:
+        most = limits.blank_statements or limits.statements
+        for chunk in _chunks(blank, most, limits.request_bytes):
+            if len(chunk) <= most * 2 or not most:
                 yield "update", f"INSERT {{\n{_quad_data(chunk)}}} WHERE {{}}"
                 continue
             by_graph: dict[Any, list[ox.Triple]] = {}
