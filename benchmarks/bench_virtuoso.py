@@ -27,8 +27,9 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from helpers_virtuoso import virtuoso_serve  # noqa: E402
 from synthetic import generate  # noqa: E402
+
+from helpers_virtuoso import virtuoso_serve  # noqa: E402
 
 
 def _count(store: object, graph: str) -> int:
