@@ -60,6 +60,8 @@ _SELECT_ACCEPT = "application/sparql-results+json, application/sparql-results+xm
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _PREFIX_LINE = sparql_prologue() + "\n"
 _PROLOGUE_LINES = _PREFIX_LINE.count("\n")
+_DATASET_CLAUSE = re.compile(r"(?<![?$\w])FROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)",
+                             re.IGNORECASE)
 _BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]*")
 #: Virtuoso cuts CONSTRUCT answers without a header; this is its shipped cap
 _DEFAULT_VIRTUOSO_CAP = 10000
@@ -131,10 +133,10 @@ class RemoteStore:
         Returns pyoxigraph objects: QuerySolutions or QueryBoolean for SELECT and
         ASK, a list of Triples for CONSTRUCT and DESCRIBE.
         """
-        from ..query import bind_params, check_query, keywords
+        from ..query import bind_params, check_query
 
         kind = check_query(text)
-        own_dataset = bool({"FROM", "NAMED"} & set(keywords(text)))
+        own_dataset = _DATASET_CLAUSE.search(text) is not None
         text = _PREFIX_LINE + bind_params(text, params)
         result, cut = self._run(text, kind, source=source, offset=_PROLOGUE_LINES,
                                 dataset=not own_dataset)
