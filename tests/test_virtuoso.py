@@ -402,3 +402,25 @@ def test_credentials_go_only_over_https_or_to_loopback() -> None:
     result = CliRunner().invoke(cli, ["--store", "http://sparql.example.org/sparql",
                                       "--password", "x", "stats"])
     assert result.exit_code == 2  # a password on the command line is not an option
+
+
+@pytest.mark.parametrize("endpoint", ENGINES, indirect=True)
+def test_replace_drop_and_bad_input(endpoint: str, small_file: Path, tmp_path: Path) -> None:
+    run = runner_for(endpoint)
+    assert run("import", str(small_file), "--no-shacl").exit_code == 0
+    before = run("export", "-o", "-", "--format", "nquads").stdout
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(small_file.read_text() + "<https://example.org/b> <https://example.org/p>")
+    result = run("import", str(broken), "--no-shacl", "--source-id", small_file.as_uri())
+    assert result.exit_code == 1 and f"{broken}:" in result.stderr
+    assert run("export", "-o", "-", "--format", "nquads").stdout == before
+    small_file.write_text(small_file.read_text().replace('"x"', '"y"'))
+    result = run("import", str(small_file), "--no-shacl")
+    assert result.exit_code == 0 and result.stdout.startswith("replaced "), result.output
+    exported = run("export", "-o", "-", "--format", "ntriples", "--graph", small_file.as_uri())
+    assert isomorphic(rdflib.Graph().parse(data=exported.stdout, format="nt"),
+                      rdflib.Graph().parse(small_file, format="turtle"))
+    result = run("drop", str(small_file))
+    assert result.exit_code == 0, result.output
+    assert run("export", "-o", "-", "--format", "nquads").stdout == ""
+    assert json.loads(run("sources", "--format", "json").stdout) == []
