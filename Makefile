@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STORE  := out/store
 
-.PHONY: demo test install install-test chromium lint clean
+.PHONY: demo test install install-test chromium virtuoso lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { \
+	  echo "installing Debian's virtuoso-opensource for the remote-store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; }
+
 demo: install
 	@mkdir -p out
 	$(BIN)/cartgraph --store $(STORE) stats
@@ -36,7 +41,7 @@ demo: install
 	$(BIN)/cartgraph --store $(STORE) path cgr:case-erlangen-sle-1 cgr:nejm
 	$(BIN)/cartgraph --store $(STORE) view -o out/cartgraph.html
 
-test: install-test chromium
+test: install-test chromium virtuoso
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

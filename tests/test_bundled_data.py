@@ -687,7 +687,7 @@ def test_study_sizes() -> None:
 
 # -- named queries ---------------------------------------------------------------------
 
-HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+HEADER = re.compile(r"^#\s*(title|description|param|unreliable-on):\s*(.*)$")
 PARAM = re.compile(r"^(\w+)\s*=\s*(.+?)\s*;\s*(.+)$")
 
 

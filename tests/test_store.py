@@ -134,7 +134,8 @@ def test_the_store_layer_imports_nothing_above_it() -> None:
     assert loaded <= {"cartgraph", "cartgraph.store", "cartgraph.store.base",
                       "cartgraph.store.local", "cartgraph.remote", "cartgraph.errors",
                       "cartgraph.files", "cartgraph.formats", "cartgraph.namespaces",
-                      "cartgraph.sparql", "cartgraph.guard"}, loaded
+                      "cartgraph.sparql", "cartgraph.guard", "cartgraph.remote.http",
+                      "cartgraph.remote.writer"}, loaded
 
 
 def test_a_local_store_is_empty_and_the_public_store_seeded(tmp_path: Path) -> None:

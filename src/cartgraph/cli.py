@@ -23,22 +23,29 @@ class State:
     """What the global options say; the store is opened on first use."""
 
     def __init__(self, store: str, update_url: str | None, graph_store_url: str | None,
-                 wait: float, debug: bool) -> None:
+                 wait: float, debug: bool, user: str | None = None,
+                 password_file: str | None = None) -> None:
         self.location, self.update_url, self.wait, self.debug = store, update_url, wait, debug
         self.graph_store_url = graph_store_url
+        self.user, self.password_file = user, password_file
         self._store: Any = None
 
     def store(self) -> Any:
         if self._store is None:
             from .open import open_store
 
-            remote = self.location.startswith(("http://", "https://"))
-            if (self.update_url or self.graph_store_url) and not remote:
+            auth: dict[str, Any] = {}
+            if self.location.startswith(("http://", "https://")):
+                from .remote.http import read_password
+
+                auth = {"user": self.user, "password": read_password(self.password_file)}
+            elif self.update_url or self.graph_store_url:
                 raise click.UsageError("--update-url and --graph-store-url are for a remote "
                                        f"store (--store URL), not the directory {self.location}")
             self._store = open_store(self.location, update_url=self.update_url,
                                      graph_store_url=self.graph_store_url, wait=self.wait,
-                                     note=lambda msg: click.echo(f"note: {msg}", err=True))
+                                     note=lambda msg: click.echo(f"note: {msg}", err=True),
+                                     **auth)
         return self._store
 
 
@@ -119,13 +126,18 @@ def emit(data: Any, fmt: str, text: Callable[[Any], str]) -> None:
               "(default: the query URL with /query replaced by /update).")
 @click.option("--graph-store-url", metavar="URL", help="Graph Store Protocol endpoint of a "
               "remote store: imports send each file there (faster, not atomic; see README).")
+@click.option("--user", envvar="CARTGRAPH_USER", metavar="NAME", help="User name for a remote "
+              "store's HTTP Basic or Digest authentication (env CARTGRAPH_USER); the password "
+              "comes from CARTGRAPH_PASSWORD or --password-file.")
+@click.option("--password-file", metavar="FILE", help="File whose first line is the password "
+              "for --user.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS",
               help="When the store is busy, wait this long for the write lock.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, "--version", prog_name="cartgraph")
 @click.pass_context
 def cli(ctx: click.Context, store: str, update_url: str | None, graph_store_url: str | None,
-        wait: float, debug: bool) -> None:
+        user: str | None, password_file: str | None, wait: float, debug: bool) -> None:
     """cartgraph: a knowledge graph of CAR-T research.
 
     The store holds the bundled graph (ontology, shapes and curated, sourced
@@ -141,7 +153,7 @@ def cli(ctx: click.Context, store: str, update_url: str | None, graph_store_url:
       cartgraph import data.ttl --graph https://example.org/g
       cartgraph view -o graph.html
     """
-    ctx.obj = State(store, update_url, graph_store_url, wait, debug)
+    ctx.obj = State(store, update_url, graph_store_url, wait, debug, user, password_file)
 
 
 # -- import and validate --------------------------------------------------------

@@ -97,16 +97,18 @@ def _bundle_changed(meta: dict[str, Any]) -> bool:
 
 def open_store(location: str | os.PathLike[str], *, update_url: str | None = None,
                graph_store_url: str | None = None, wait: float = 0.0,
-               note: Note = _ignore, seed: bool = True) -> GraphStore:
+               note: Note = _ignore, seed: bool = True, **auth: Any) -> GraphStore:
     """Open a store directory, or a remote SPARQL endpoint when given an http(s) URL.
 
-    ``update_url`` and ``graph_store_url`` are for remote stores only.
+    ``update_url``, ``graph_store_url`` and ``auth`` (``user``, ``password``) are for
+    remote stores only.
     """
     text = str(location)
     if text.startswith(("http://", "https://")):
         from .remote import RemoteStore
 
-        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url)
+        return RemoteStore(text, update_url=update_url, graph_store_url=graph_store_url,
+                           **auth)
     if update_url or graph_store_url:
         raise UsageError(f"{text}: an update URL or a Graph Store URL is for a remote store "
                          "(an http(s) URL), not a directory")

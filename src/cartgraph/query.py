@@ -198,6 +198,8 @@ class NamedQuery:
     description: str
     text: str
     params: list[Param] = field(default_factory=list)
+    #: engines known to answer it wrongly (``# unreliable-on: virtuoso``, also in the title)
+    unreliable_on: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -216,10 +218,11 @@ class NamedQuery:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "kind": self.kind, "params": [p.__dict__ for p in self.params]}
+                "kind": self.kind, "params": [p.__dict__ for p in self.params],
+                "unreliable_on": list(self.unreliable_on)}
 
 
-_HEADER = re.compile(r"#\s*(title|description|param):\s*(.*)")
+_HEADER = re.compile(r"#\s*(title|description|param|unreliable-on):\s*(.*)")
 _PARAM = re.compile(r"(\w+)\s*(?:=\s*(.*?))?\s*(?:;\s*(.*))?$")
 
 
@@ -239,8 +242,11 @@ def parse_named(name: str, text: str) -> NamedQuery:
                 params.append(Param(pm[1], pm[2] or None, pm[3] or ""))
         else:
             fields[key] = (fields.get(key, "") + " " + value).strip()
-    return NamedQuery(name, fields.get("title", name), fields.get("description", ""), text,
-                      params)
+    unreliable = tuple(fields.get("unreliable-on", "").lower().split())
+    title = fields.get("title", name)
+    if unreliable:
+        title += f" [unreliable on {', '.join(unreliable)}]"
+    return NamedQuery(name, title, fields.get("description", ""), text, params, unreliable)
 
 
 @cache
