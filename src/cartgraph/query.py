@@ -19,6 +19,7 @@ from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
+from .entailment import entail
 from .errors import QueryError, QueryTimeout, UsageError
 from .namespaces import PREFIXES, XSD, curie, expand
 
@@ -177,15 +178,18 @@ def bind_params(text: str, params: dict[str, Any] | None) -> str:
 
 
 def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
-            source: str = "query") -> Any:
+            source: str = "query", entailment: str = "rdfs") -> Any:
     """Run a read-only query on a :class:`~cartgraph.store.Store`.
 
     Returns pyoxigraph's lazy result (QuerySolutions, QueryBoolean or
-    QueryTriples). ``source`` names the query in error messages (a file name).
+    QueryTriples). ``source`` names the query in error messages (a file name);
+    ``entailment`` is ``rdfs`` or ``none`` (see :mod:`cartgraph.entailment`).
     """
     check_query(text)
-    text = bind_params(text, params)
     engine = getattr(store, "ox", store)
+    text = entail(text, entailment, lambda q: (
+        (r[0].value, r[1].value) for r in engine.query(q, use_default_graph_as_union=True)))
+    text = bind_params(text, params)
     try:
         # Handing pyoxigraph the prefix table costs more than a small query, so only
         # when a prefixed name may be used (retried with it if the guess was wrong).

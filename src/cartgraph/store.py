@@ -62,6 +62,8 @@ class Store:
         self.path = path
         self._generation = self._read_current() if path else None
         self._link = str(path / "current") if path else ""
+        #: data derived from the committed state (the text index), dropped on refresh
+        self.derived: dict[str, Any] = {}
 
     # -- opening ---------------------------------------------------------------
 
@@ -122,6 +124,11 @@ class Store:
         return self._ox
 
     @property
+    def generation_path(self) -> Path | None:
+        """The directory of the committed generation this store reads (None in memory)."""
+        return self.path / self._generation if self.path and self._generation else None
+
+    @property
     def is_memory(self) -> bool:
         return self.path is None
 
@@ -151,6 +158,7 @@ class Store:
             return False
         self._ox = _open_generation(self.path)
         self._generation = current
+        self.derived = {}
         return True
 
     def metadata(self) -> dict[str, Any]:
@@ -184,6 +192,7 @@ class Store:
         """
         if self.path is None:
             yield self._ox
+            _derive(self._ox, None, None, self.derived)
             return
         with _lock(self.path, wait):
             _remove_unpublished(self.path)
@@ -196,6 +205,7 @@ class Store:
             writer = _Writer(ox.Store(str(work)))
             try:
                 yield writer
+                _derive(writer, self.path / current, work, {})
                 writer.close()
                 os.rename(work, final)
                 _publish(self.path, final)
@@ -312,6 +322,14 @@ class _Writer:
             self._store.flush()
             self._store = None
             gc.collect()
+
+
+def _derive(writer: Any, previous: Path | None, work: Path | None,
+            cache: dict[str, Any]) -> None:
+    """Bring data derived from the store (the text index) up to date before publishing."""
+    from .search import maintain
+
+    maintain(writer, previous=previous, target=work, cache=cache)
 
 
 # -- the on-disk layout -----------------------------------------------------------
