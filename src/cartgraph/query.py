@@ -177,6 +177,14 @@ def bind_params(text: str, params: dict[str, Any] | None) -> str:
     raise UsageError("parameters need a query with a WHERE clause")
 
 
+def check_params_used(text: str, names: list[str]) -> None:
+    """UsageError for a parameter whose variable the query never mentions."""
+    words = _OPAQUE.sub(" ", text)
+    for name in names:
+        if not re.search(rf"[?$]{re.escape(name.lstrip('?$'))}(?![\w\u00B7-\uFFFF])", words):
+            raise UsageError(f"--param {name}: the query has no variable ?{name}")
+
+
 def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
             source: str = "query", entailment: str = "rdfs") -> Any:
     """Run a read-only query on a :class:`~cartgraph.store.Store`.

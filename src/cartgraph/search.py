@@ -14,7 +14,8 @@ schema:name, foaf:name), ``names`` (skos:altLabel, cg:genericName,
 cg:geneSymbol, cg:abbreviation, schema:alternateName), ``ids``
 (dcterms:identifier, cg:externalId and every sub-property of it, and the
 entity's own local name) and ``description`` (rdfs:comment, dcterms:description,
-skos:definition, schema:description, cg:quote). The provenance graph is left out.
+skos:definition, schema:description, cg:quote). The provenance graph and SHACL
+shapes are left out.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import StoreError, UsageError
-from .namespaces import DCTERMS, PROVENANCE_GRAPH, RDF_TYPE, RDFS, SKOS, VOCAB, curie
+from .namespaces import DCTERMS, PROVENANCE_GRAPH, RDF_TYPE, RDFS, SH, SKOS, VOCAB, curie
 
 __all__ = ["INDEX_FILE", "Hit", "exact_names", "maintain", "normalise", "search"]
 
@@ -120,12 +121,16 @@ def _id_properties(reader: Any) -> set[str]:
 
 def _rows(reader: Any, graph: str, id_properties: set[str]) -> Iterator[tuple[str, ...]]:
     g = ox.NamedNode(graph)
+    shapes = {q.subject.value for kind in ("NodeShape", "PropertyShape")
+              for q in reader.quads_for_pattern(None, ox.NamedNode(RDF_TYPE),
+                                                ox.NamedNode(SH + kind), g)}
     texts: dict[str, list[list[str]]] = {}
     for i, column in enumerate(_COLUMNS):
         predicates = id_properties if column == "ids" else FIELDS[column]
         for p in predicates:
             for q in reader.quads_for_pattern(None, ox.NamedNode(p), None, g):
-                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
+                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal) \
+                        and q.subject.value not in shapes:
                     entry = texts.get(q.subject.value)
                     if entry is None:
                         entry = texts[q.subject.value] = [[], [], [], []]
