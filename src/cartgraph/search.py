@@ -336,3 +336,25 @@ def hits_table(hits: Iterable[Hit]) -> list[list[str]]:
     """Rows for a table: rank, CURIE, label, class, the field and text matched."""
     return [[str(i), h.curie, h.label, h.cls, f"{h.field}: {h.matched}" if h.field else ""]
             for i, h in enumerate(hits, 1)]
+
+
+def http_search(store: Any, params: dict[str, list[str]]) -> tuple[int, bytes]:
+    """``GET /search?q=TEXT[&limit=N]``: status and a JSON body (hits, or an error)."""
+    import json
+
+    def reply(status: int, data: Any) -> tuple[int, bytes]:
+        return status, json.dumps(data, ensure_ascii=False).encode()
+
+    text = (params.get("q") or [""])[-1]
+    limit_text = (params.get("limit") or ["10"])[-1]
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
+        return reply(400, {"error": "limit must be a number from 1 to 100"})
+    if not text.strip():
+        return reply(400, {"error": "give the text to search for as ?q="})
+    try:
+        hits = search(store, text, limit=int(limit_text))
+    except UsageError as exc:
+        return reply(400, {"error": str(exc)})
+    except StoreError as exc:
+        return reply(503, {"error": str(exc)})
+    return reply(200, {"query": text, "hits": [h.to_json() for h in hits]})
