@@ -10,6 +10,7 @@
     config: { prefixes: {}, queries: [] },
     current: null, // the named query picked, or null
     shown: "", // the editor text a named query was loaded as
+    runs: 0, // finished runs, as #status[data-runs] (tests wait for it)
     terms: { class: [], property: [] }, // [{iri, label}]
     labels: new Map(), // full IRI -> "label (class)" for hints
   };
@@ -199,12 +200,16 @@
     return { url, params };
   }
 
+  function percent(c) {
+    return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+
   // IRIs go into links: keep quotes and angle brackets out of them.
   function safeIris(text) {
     const data = JSON.parse(text);
     for (const row of (data.results && data.results.bindings) || []) {
       for (const cell of Object.values(row)) {
-        if (cell.type === "uri") cell.value = cell.value.replace(/['"<>`\s]/g, encodeURIComponent);
+        if (cell.type === "uri") cell.value = cell.value.replace(/['"<>`\s]/g, percent);
       }
     }
     return data;
@@ -237,10 +242,25 @@
       setStatus(n === null ? `done in ${ms} ms` : `${n} result${n === 1 ? "" : "s"} in ${ms} ms`, false);
     } catch (err) {
       setStatus(`request failed: ${err}`, true);
+    } finally {
+      state.runs += 1;
+      $("status").dataset.runs = String(state.runs);
     }
   }
 
+  // Yasr's table uses column-resizer, which injects a fixed <style> element; under
+  // this page's CSP (no inline styles) that is refused with a console error. Its
+  // rules are in style.css instead, and an empty <style> tagged with the id it looks
+  // for (the hash of its CSS text, in yasgui 4.2.28) tells it they are there. It is a
+  // "style" element of another namespace: matched by the selector, never a style sheet.
+  function preloadResizerStyle() {
+    const style = document.createElementNS("urn:x-cartgraph:placeholder", "style");
+    style.gripid = "573462389";
+    document.head.append(style);
+  }
+
   async function init() {
+    preloadResizerStyle();
     const response = await fetch("/queries.json");
     state.config = await response.json();
     registerCompleters();
