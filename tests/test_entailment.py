@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from cartgraph import Store
 from cartgraph.cli import cli
@@ -29,7 +29,8 @@ def rows(store: Store, text: str, **kwargs: str) -> list[tuple[str, ...]]:
     return [tuple(str(r[n].value) if r[n] is not None else "" for n in names) for r in result]
 
 
-def test_the_newcomers_query_answers_with_the_subclass_instances(run) -> None:  # type: ignore[no-untyped-def]
+def test_the_newcomers_query_answers_with_the_subclass_instances(
+        run: Callable[..., Result]) -> None:
     result = run("query", "--format", "csv", DISEASES)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -35,7 +35,7 @@ def test_resolve(bundled_store: Store, name: str) -> None:
     assert resolve(bundled_store, name) == SLE
 
 
-def test_path_and_neighbors_by_name_match_the_curie_form(run) -> None:  # type: ignore[no-untyped-def]
+def test_path_and_neighbors_by_name_match_the_curie_form(run: Callable[..., Result]) -> None:
     by_name = run("path", "sle", "kymriah")
     assert by_name.exit_code == 0, by_name.stderr
     assert by_name.stdout == run("path", "cgr:sle", "cgr:kymriah").stdout
@@ -45,7 +45,7 @@ def test_path_and_neighbors_by_name_match_the_curie_form(run) -> None:  # type: 
         run("neighbors", "cgr:sle", "--format", "json").stdout)
 
 
-def test_an_ambiguous_name_lists_the_candidates(run) -> None:  # type: ignore[no-untyped-def]
+def test_an_ambiguous_name_lists_the_candidates(run: Callable[..., Result]) -> None:
     result = run("neighbors", "erlangen sle")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -55,7 +55,7 @@ def test_an_ambiguous_name_lists_the_candidates(run) -> None:  # type: ignore[no
     assert "Traceback" not in result.stderr
 
 
-def test_an_unknown_name_names_the_closest(run) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_name_names_the_closest(run: Callable[..., Result]) -> None:
     result = run("path", "kymriha", "sle")
     assert result.exit_code == 1
     assert "no entity named 'kymriha'; the closest names: 'Kymriah' (cgr:kymriah)" \
@@ -63,7 +63,7 @@ def test_an_unknown_name_names_the_closest(run) -> None:  # type: ignore[no-unty
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_view_focus_by_name(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_view_focus_by_name(run: Callable[..., Result], tmp_path: Path) -> None:
     out = tmp_path / "v.html"
     result = run("view", "-o", str(out), "--focus", "Kymriah", "--depth", "1")
     assert result.exit_code == 0, result.stderr
@@ -71,7 +71,7 @@ def test_view_focus_by_name(run, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert run("view", "-o", str(out), "--focus", "no such thing at all").exit_code == 1
 
 
-def test_param_values_take_names_and_quoted_text_stays_text(run) -> None:  # type: ignore[no-untyped-def]
+def test_param_values_take_names_and_quoted_text_stays_text(run: Callable[..., Result]) -> None:
     named = run("query", "--name", "cd19-diseases", "--param", "target=CD19",
                 "--format", "csv")
     assert named.exit_code == 0, named.stderr
@@ -84,7 +84,7 @@ def test_param_values_take_names_and_quoted_text_stays_text(run) -> None:  # typ
     assert ambiguous.exit_code == 1 and "matches" in ambiguous.stderr
 
 
-def test_a_parameter_the_query_does_not_use_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_parameter_the_query_does_not_use_is_a_usage_error(run: Callable[..., Result]) -> None:
     result = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", "--param", "zz=1")
     assert result.exit_code == 2
     assert "--param zz: the query has no variable ?zz" in result.stderr

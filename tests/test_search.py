@@ -6,10 +6,12 @@ import csv
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from click.testing import Result
 
 from cartgraph import Store
 from cartgraph.errors import ValidationError
@@ -26,7 +28,7 @@ NEW = """@prefix cg: <https://w3id.org/cartgraph/vocab#> .
 """
 
 
-def test_a_word_finds_the_entity_and_shows_what_matched(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_word_finds_the_entity_and_shows_what_matched(run: Callable[..., Result]) -> None:
     result = run("search", "kymriah", "--limit", "3")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -54,7 +56,7 @@ def test_an_exact_name_ranks_first(bundled_store: Store) -> None:
     assert [h.score for h in hits[1:]] == sorted((h.score for h in hits[1:]), reverse=True)
 
 
-def test_json_and_csv(run) -> None:  # type: ignore[no-untyped-def]
+def test_json_and_csv(run: Callable[..., Result]) -> None:
     data = json.loads(run("search", "cd19", "--format", "json", "--limit", "2").stdout)
     assert len(data) == 2
     assert set(data[0]) == {"iri", "curie", "label", "class", "field", "matched", "score"}
@@ -64,7 +66,7 @@ def test_json_and_csv(run) -> None:  # type: ignore[no-untyped-def]
     assert rows[1][1] == "cgr:cd19"
 
 
-def test_nothing_found_and_bad_input(run) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_found_and_bad_input(run: Callable[..., Result]) -> None:
     result = run("search", "qqqxqqq")
     assert result.exit_code == 0 and "no entity matches 'qqqxqqq'" in result.stdout
     assert run("search", "---").exit_code == 2
@@ -81,7 +83,7 @@ def test_the_index_follows_imports_and_drops_atomically(store: Path, tmp_path: P
     hit = search(opened, "zbx")[0]
     assert (hit.iri, hit.field, hit.cls) == ("https://example.org/zorblax", "names",
                                              "cg:TargetAntigen")
-    assert (opened.generation_path / INDEX_FILE).exists()
+    assert (_index(opened)).exists()
     # a failed import leaves data and index as they were
     bad = tmp_path / "bad.ttl"
     bad.write_text(NEW.replace("Zorblax", "Quuxor") + '<https://example.org/q> '
@@ -99,9 +101,9 @@ def test_a_store_without_an_index_gets_one_on_first_search(store: Path, tmp_path
                                                            ) -> None:
     copy = Store.open(store).backup(tmp_path / "backup")
     opened = Store.open(copy)
-    assert not (opened.generation_path / INDEX_FILE).exists()
+    assert not (_index(opened)).exists()
     assert search(opened, "kymriah")[0].curie == "cgr:kymriah"
-    assert (opened.generation_path / INDEX_FILE).exists()
+    assert (_index(opened)).exists()
     shutil.rmtree(tmp_path / "backup")
 
 
@@ -115,3 +117,8 @@ def test_get_search_on_the_server() -> None:
         assert status == 400 and b"limit" in body
         status, _, body = request(f"{server.url}search")
         assert status == 400
+
+
+def _index(store: Store) -> Path:
+    assert store.generation_path is not None
+    return store.generation_path / INDEX_FILE

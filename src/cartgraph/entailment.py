@@ -37,8 +37,15 @@ from functools import lru_cache
 from .errors import UsageError
 from .namespaces import PREFIXES, RDF_TYPE, RDFS, VOCAB
 
-__all__ = ["DEFAULT", "REGIMES", "NONE_PROPERTY", "check_regime", "entail", "rewrite",
-           "subproperty_query"]
+__all__ = [
+    "DEFAULT",
+    "NONE_PROPERTY",
+    "REGIMES",
+    "check_regime",
+    "entail",
+    "rewrite",
+    "subproperty_query",
+]
 
 REGIMES = ("none", "rdfs")
 DEFAULT = "rdfs"
@@ -204,9 +211,7 @@ class _Walker:
                 if tok.text == "{":
                     self.take()
                     self.group(in_graph=in_graph)
-                elif tok.text == ".":
-                    self.take()
-                elif word in {"OPTIONAL", "MINUS", "UNION"}:
+                elif tok.text == "." or word in {"OPTIONAL", "MINUS", "UNION"}:
                     self.take()
                 elif word == "GRAPH":
                     self.take()
