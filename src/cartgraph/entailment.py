@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .errors import UsageError
 from .namespaces import PREFIXES, RDF_TYPE, RDFS, VOCAB
@@ -118,7 +119,8 @@ class _Walker:
         self.toks = tokens
         self.i = 0
         self.prefixes: dict[str, str] = dict(PREFIXES)
-        self.found: list[tuple[_Tok, str]] = []  # (token, full IRI)
+        # (predicate token, its full IRI, the IRIs of its objects: None for anything else)
+        self.found: list[tuple[_Tok, str, list[str | None]]] = []
 
     # -- tokens --------------------------------------------------------------
     def peek(self, k: int = 0) -> _Tok:
@@ -275,11 +277,11 @@ class _Walker:
 
     def property_list(self) -> None:
         while True:
-            self.verb()
-            self.node()
+            objects = self.verb()
+            objects.append(self.node())
             while self.peek().text == ",":
                 self.take()
-                self.node()
+                objects.append(self.node())
             if self.peek().text != ";":
                 return
             while self.peek().text == ";":
@@ -287,7 +289,8 @@ class _Walker:
             if self.peek().text in {".", "}", "]"}:
                 return
 
-    def node(self) -> None:
+    def node(self) -> str | None:
+        """Parse a subject or object; its IRI when it is one, else None."""
         tok = self.take()
         if tok.text == "[":
             if self.peek().text != "]":
@@ -298,6 +301,8 @@ class _Walker:
                 self.node()
             self.take()
         elif tok.kind in _TERMS or tok.word() in {"TRUE", "FALSE"}:
+            if tok.kind in {"iri", "pname"}:
+                return self.iri_of(tok)
             if tok.kind == "str":
                 if self.peek().text == "^^":
                     self.take()
@@ -308,18 +313,22 @@ class _Walker:
             self.take()
         else:
             raise _Confused(f"unexpected {tok.text!r}")
+        return None
 
-    def verb(self) -> None:
+    def verb(self) -> list[str | None]:
+        """Parse a predicate; the list its objects go into (kept when it may be rewritten)."""
         start = self.i
         first = self.peek()
+        objects: list[str | None] = []
         if first.kind == "var":
             self.take()
-            return
+            return objects
         self.path_alternative()
         if self.i - start == 1 and not self.in_graph:
             iri = self.iri_of(first)
             if iri is not None:
-                self.found.append((first, iri))
+                self.found.append((first, iri, objects))
+        return objects
 
     def path_alternative(self) -> None:
         self.path_sequence()
@@ -351,53 +360,55 @@ class _Walker:
 
 
 @lru_cache(maxsize=256)
-def _cached_predicates(text: str) -> tuple[tuple[_Tok, str], ...] | None:
+def _cached_predicates(text: str) -> tuple[tuple[_Tok, str, tuple[str | None, ...]], ...] | None:
     try:
         walker = _Walker(_tokens(text))
         walker.query()
     except _Confused:
         return None
-    return tuple(walker.found)
+    return tuple((tok, iri, tuple(objects)) for tok, iri, objects in walker.found)
 
 
-def _predicates(text: str) -> list[tuple[_Tok, str]]:
+def _predicates(text: str) -> list[tuple[_Tok, str, list[str | None]]]:
     """The rewritable predicates; _Confused when the query is not followed."""
     if len(text) <= 8192:  # a server sees the same short queries again and again
         found = _cached_predicates(text)
         if found is None:
             raise _Confused("not followed")
-        return list(found)
+        return [(tok, iri, list(objects)) for tok, iri, objects in found]
     walker = _Walker(_tokens(text))
     walker.query()
     return walker.found
 
 
-def rewrite(text: str, subproperties: Mapping[str, Iterable[str]] | None = None) -> str:
+def rewrite(text: str, schema: Schema | None = None) -> str:
     """``text`` with its default-graph patterns made to see RDFS entailments.
 
-    ``subproperties`` maps a property to all its (transitive) sub-properties.
-    A query the rewriter does not follow comes back as written (the engine
-    then reports its syntax error).
+    Without a ``schema`` every class is taken to have subclasses and to be
+    ambiguous (the slowest, always correct form). A query the rewriter does not
+    follow comes back as written (the engine then reports its syntax error).
     """
-    try:
-        found = _predicates(text)
-    except _Confused:
-        return text
-    return _apply(text, found, subproperties or {})
+    return entail(text, "rdfs", schema or _UNKNOWN)
 
 
-def _apply(text: str, found: list[tuple[_Tok, str]],
-           subproperties: Mapping[str, Iterable[str]]) -> str:
+def _apply(text: str, found: list[tuple[_Tok, str, list[str | None]]], schema: Schema) -> str:
     none = f"<{NONE_PROPERTY}>"
     out = []
     pos = 0
-    for tok, iri in found:
+    for tok, iri, objects in found:
         if iri == RDF_TYPE:
-            new = f"(<{RDF_TYPE}>/<{_SUBCLASS}>*|{none})"
+            if all(o is not None and o not in schema.superclasses for o in objects):
+                continue  # no class here has a subclass: nothing to entail
+            if any(o is None or o in schema.ambiguous for o in objects):
+                # some entity has two asserted types under one class: a path with set
+                # semantics (slower to join) keeps it one answer
+                new = f"(<{RDF_TYPE}>/<{_SUBCLASS}>*|{none})"
+            else:
+                new = f"<{RDF_TYPE}>/<{_SUBCLASS}>*"
         elif iri in {_SUBCLASS, _SUBPROPERTY}:
-            new = f"(<{iri}>+|{none})"
-        elif iri in subproperties:
-            subs = sorted(set(subproperties[iri]) - {iri})
+            new = f"<{iri}>+"
+        elif iri in schema.subproperties:
+            subs = sorted(schema.subproperties[iri] - {iri})
             new = "(" + "|".join(f"<{p}>" for p in [iri, *subs]) + ")"
         else:
             continue
@@ -408,28 +419,88 @@ def _apply(text: str, found: list[tuple[_Tok, str]],
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class Schema:
+    """What the rewriting needs to know of a store's class and property hierarchy.
+
+    ``superclasses``: classes with at least one subclass; ``ambiguous``: classes that
+    some resource reaches through two of its asserted types (``x a C, D`` with both
+    under ``E``); ``subproperties``: each property's transitive sub-properties.
+    """
+
+    superclasses: frozenset[str] = frozenset()
+    ambiguous: frozenset[str] = frozenset()
+    subproperties: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"superclasses": sorted(self.superclasses), "ambiguous": sorted(self.ambiguous),
+                "subproperties": {p: sorted(s) for p, s in sorted(self.subproperties.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Schema:
+        return cls(frozenset(data["superclasses"]), frozenset(data["ambiguous"]),
+                   {p: frozenset(s) for p, s in data["subproperties"].items()})
+
+
+class _Everything(frozenset[str]):
+    """A set that holds every class (for a store whose schema is unknown)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_UNKNOWN = Schema(_Everything(), _Everything(), {})
+
+
+_SCHEMA_QUERIES = {
+    "superclasses": f"SELECT DISTINCT ?c WHERE {{ ?sub <{_SUBCLASS}>+ ?c . "
+                    f"FILTER(isIRI(?c) && ?sub != ?c) }}",
+    "ambiguous": f"SELECT DISTINCT ?c WHERE {{ ?x a ?t1 , ?t2 . FILTER(?t1 != ?t2) "
+                 f"?t1 <{_SUBCLASS}>* ?c . ?t2 <{_SUBCLASS}>* ?c . FILTER(isIRI(?c)) }}",
+}
+
+
+def read_schema(select: Callable[[str], Iterable[tuple[Any, ...]]]) -> Schema:
+    """The :class:`Schema` of a store; ``select`` runs a SELECT on its union graph
+    and yields rows of IRI strings."""
+    superclasses = frozenset(r[0] for r in select(_SCHEMA_QUERIES["superclasses"]))
+    ambiguous = frozenset(r[0] for r in select(_SCHEMA_QUERIES["ambiguous"]))
+    subs: dict[str, set[str]] = {}
+    for sub, sup in select(subproperty_query()):
+        subs.setdefault(sup, set()).add(sub)
+    return Schema(superclasses, ambiguous, {p: frozenset(s) for p, s in subs.items()})
+
+
 def subproperty_query() -> str:
     """A SELECT of (?sub, ?super) for every sub-property pair in the default graph."""
     return (f"SELECT DISTINCT ?sub ?super WHERE {{ ?sub <{_SUBPROPERTY}>+ ?super . "
             f"FILTER(isIRI(?sub) && isIRI(?super) && ?sub != ?super) }}")
 
 
-def entail(text: str, regime: str, select: Callable[[str], Iterable[tuple[str, str]]]
-           ) -> str:
-    """The query to run under ``regime``. ``select`` runs a SELECT of two IRIs.
-
-    The store is only asked for its sub-properties when the query has a
-    predicate that could have some.
-    """
+def entail(text: str, regime: str, schema: Schema | Callable[[], Schema]) -> str:
+    """The query to run under ``regime``; ``schema`` (or a function giving it, called
+    only when the query has a pattern to rewrite) describes the store's hierarchy."""
     if check_regime(regime) == "none":
         return text
     try:
         found = _predicates(text)
     except _Confused:
         return text
-    plain = {RDF_TYPE, _SUBCLASS, _SUBPROPERTY}
-    subproperties: dict[str, set[str]] = {}
-    if any(iri not in plain for _, iri in found):
-        for sub, sup in select(subproperty_query()):
-            subproperties.setdefault(sup, set()).add(sub)
-    return _apply(text, found, subproperties)
+    if not found:
+        return text
+    return _apply(text, found, schema() if callable(schema) else schema)
+
+
+def schema_of(store: Any) -> Schema:
+    """The store's schema: kept with its derived data, else read with queries."""
+    from .search import stored_schema
+
+    kept = stored_schema(store)
+    if kept is not None:
+        return kept
+    engine = getattr(store, "ox", None)
+    if engine is not None:
+        return read_schema(lambda q: (tuple(t.value for t in row) for row in
+                                      engine.query(q, use_default_graph_as_union=True)))
+    return read_schema(lambda q: (tuple(t.value for t in row) for row in
+                                  store.query(q, entailment="none")))

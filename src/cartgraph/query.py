@@ -19,7 +19,7 @@ from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
-from .entailment import entail
+from .entailment import entail, schema_of
 from .errors import QueryError, QueryTimeout, UsageError
 from .namespaces import PREFIXES, XSD, curie, expand
 
@@ -195,8 +195,7 @@ def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
     """
     check_query(text)
     engine = getattr(store, "ox", store)
-    text = entail(text, entailment, lambda q: (
-        (r[0].value, r[1].value) for r in engine.query(q, use_default_graph_as_union=True)))
+    text = entail(text, entailment, lambda: schema_of(store))
     text = bind_params(text, params)
     try:
         # Handing pyoxigraph the prefix table costs more than a small query, so only

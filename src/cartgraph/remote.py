@@ -96,15 +96,18 @@ class RemoteStore:
     # -- reading -------------------------------------------------------------------
 
     def query(self, text: str, *, params: dict[str, Any] | None = None,
-              source: str = "query") -> Any:
+              source: str = "query", entailment: str = "rdfs") -> Any:
         """Run a read-only query with the project's prefixes predeclared.
 
         Returns pyoxigraph objects: QuerySolutions or QueryBoolean for SELECT and
-        ASK, a list of Triples for CONSTRUCT and DESCRIBE.
+        ASK, a list of Triples for CONSTRUCT and DESCRIBE. ``entailment`` as for
+        a local store (the query is rewritten before it is sent).
         """
+        from .entailment import entail, schema_of
         from .query import bind_params, check_query
 
         kind = check_query(text)
+        text = entail(text, entailment, lambda: schema_of(self))
         text = _PREFIX_LINE + bind_params(text, params)
         return self._run(text, kind, source=source, offset=1)
 

@@ -39,7 +39,7 @@ from .namespaces import DCTERMS, PROVENANCE_GRAPH, RDF_TYPE, RDFS, SH, SKOS, VOC
 __all__ = ["INDEX_FILE", "Hit", "exact_names", "maintain", "normalise", "search"]
 
 INDEX_FILE = "search.sqlite"
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
 _SCHEMA = "http://schema.org/"
 _FOAF = "http://xmlns.com/foaf/0.1/"
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -158,8 +158,21 @@ def _drop_graph(con: sqlite3.Connection, graph: str) -> None:
 
 
 def update(con: sqlite3.Connection, reader: Any) -> int:
-    """Bring the index in ``con`` up to date with ``reader``; graphs re-indexed."""
+    """Bring the index in ``con`` up to date with ``reader``; graphs re-indexed.
+
+    The entailment schema (classes with subclasses, sub-properties) is kept here
+    too, recomputed on every write (it depends on every graph).
+    """
+    import json
+
+    from .entailment import read_schema
+
     _create(con)
+    schema = read_schema(lambda q: (tuple(t.value for t in row) for row in
+                                    reader.query(q, use_default_graph_as_union=True)))
+    with con:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('entailment', ?)",
+                    (json.dumps(schema.to_json()),))
     wanted = _graph_versions(reader)
     have = dict(con.execute("SELECT graph, version FROM graphs").fetchall())
     stale = [g for g in have if g not in wanted or wanted[g] != have[g] or not wanted[g]]
@@ -189,6 +202,7 @@ def maintain(writer: Any, *, previous: Path | None, target: Path | None,
         if con is None:
             con = cache["search"] = sqlite3.connect(":memory:", check_same_thread=False)
         update(con, writer)
+        cache.pop("schema", None)
         return
     tmp = target / f"{INDEX_FILE}.{uuid.uuid4().hex[:8]}.tmp"
     old = previous / INDEX_FILE if previous else None
@@ -358,3 +372,23 @@ def http_search(store: Any, params: dict[str, list[str]]) -> tuple[int, bytes]:
     except StoreError as exc:
         return reply(503, {"error": str(exc)})
     return reply(200, {"query": text, "hits": [h.to_json() for h in hits]})
+
+
+def stored_schema(store: Any) -> Any:
+    """The entailment :class:`~cartgraph.entailment.Schema` kept with the text index,
+    or None for a store without derived data (a remote endpoint)."""
+    import json
+
+    from .entailment import Schema
+
+    cache = getattr(store, "derived", None)
+    if cache is None:
+        return None
+    schema = cache.get("schema")
+    if schema is None:
+        row = _connection(store).execute(
+            "SELECT value FROM meta WHERE key = 'entailment'").fetchone()
+        if row is None:
+            return None
+        schema = cache["schema"] = Schema.from_json(json.loads(row[0]))
+    return schema
