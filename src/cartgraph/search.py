@@ -39,7 +39,7 @@ from .namespaces import DCTERMS, PROVENANCE_GRAPH, RDF_TYPE, RDFS, SH, SKOS, VOC
 __all__ = ["INDEX_FILE", "Hit", "exact_names", "maintain", "normalise", "search"]
 
 INDEX_FILE = "search.sqlite"
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"
 _SCHEMA = "http://schema.org/"
 _FOAF = "http://xmlns.com/foaf/0.1/"
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -88,10 +88,7 @@ def _create(con: sqlite3.Connection) -> None:
         CREATE TABLE IF NOT EXISTS graphs(graph TEXT PRIMARY KEY, version TEXT);
         CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
             iri UNINDEXED, graph UNINDEXED, {", ".join(_COLUMNS)},
-            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
-        CREATE TABLE IF NOT EXISTS names(norm TEXT, iri TEXT, graph TEXT);
-        CREATE INDEX IF NOT EXISTS names_norm ON names(norm);
-        CREATE INDEX IF NOT EXISTS names_graph ON names(graph);
+            tokenize = 'unicode61 remove_diacritics 2');
         INSERT OR REPLACE INTO meta VALUES ('schema', '{_SCHEMA_VERSION}');
     """)
 
@@ -124,36 +121,37 @@ def _rows(reader: Any, graph: str, id_properties: set[str]) -> Iterator[tuple[st
     shapes = {q.subject.value for kind in ("NodeShape", "PropertyShape")
               for q in reader.quads_for_pattern(None, ox.NamedNode(RDF_TYPE),
                                                 ox.NamedNode(SH + kind), g)}
-    texts: dict[str, list[list[str]]] = {}
+    texts: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {}
+    literal, named = ox.Literal, ox.NamedNode
     for i, column in enumerate(_COLUMNS):
         predicates = id_properties if column == "ids" else FIELDS[column]
         for p in predicates:
-            for q in reader.quads_for_pattern(None, ox.NamedNode(p), None, g):
-                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal) \
-                        and q.subject.value not in shapes:
-                    entry = texts.get(q.subject.value)
-                    if entry is None:
-                        entry = texts[q.subject.value] = [[], [], [], []]
-                    entry[i].append(q.object.value)
+            for q in reader.quads_for_pattern(None, named(p), None, g):
+                o = q.object
+                if type(o) is literal:
+                    s = q.subject
+                    if type(s) is named:
+                        key = s.value
+                        entry = texts.get(key)
+                        if entry is None:
+                            entry = texts[key] = ([], [], [], [])
+                        entry[i].append(o.value)
     for iri, (label, names, ids, description) in texts.items():
-        local = re.split(r"[/#:]", iri.rstrip("/#"))[-1]
+        if iri in shapes:
+            continue
+        local = iri.rstrip("/#").rpartition("/")[2].rpartition("#")[2].rpartition(":")[2]
         yield (iri, graph, " | ".join(label), " | ".join(names),
                " | ".join([*ids, local]), " | ".join(description))
 
 
 def _index_graph(con: sqlite3.Connection, reader: Any, graph: str,
                  id_properties: set[str]) -> None:
-    rows = list(_rows(reader, graph, id_properties))
     con.executemany("INSERT INTO fts(iri, graph, label, names, ids, description) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT INTO names VALUES (?, ?, ?)", (
-        (normalise(name), row[0], graph) for row in rows
-        for name in [*row[2].split(" | "), *row[3].split(" | ")] if name))
+                    "VALUES (?, ?, ?, ?, ?, ?)", _rows(reader, graph, id_properties))
 
 
 def _drop_graph(con: sqlite3.Connection, graph: str) -> None:
     con.execute("DELETE FROM fts WHERE graph = ?", (graph,))
-    con.execute("DELETE FROM names WHERE graph = ?", (graph,))
     con.execute("DELETE FROM graphs WHERE graph = ?", (graph,))
 
 
@@ -219,6 +217,9 @@ def maintain(writer: Any, *, previous: Path | None, target: Path | None,
             dst.close()
             tmp.unlink()
             dst = sqlite3.connect(tmp)
+        # a private file, published by rename once closed: no journal needed
+        dst.execute("PRAGMA journal_mode = OFF")
+        dst.execute("PRAGMA synchronous = OFF")
         update(dst, writer)
         dst.close()
         os.replace(tmp, target / INDEX_FILE)
@@ -340,10 +341,17 @@ def _class_of(store: Any, iri: str) -> str:
 
 def exact_names(store: Any, name: str) -> list[str]:
     """IRIs whose label or other name is ``name`` (case-insensitive), sorted."""
-    con = _connection(store)
-    rows = con.execute("SELECT DISTINCT iri FROM names WHERE norm = ? ORDER BY iri",
-                       (normalise(name),)).fetchall()
-    return [r[0] for r in rows]
+    words = _WORD.findall(name)
+    if not words:
+        return []
+    wanted = normalise(name)
+    match = "{label names}: " + " ".join(f'"{w}"' for w in words)
+    found = set()
+    for iri, label, names in _connection(store).execute(
+            "SELECT iri, label, names FROM fts WHERE fts MATCH ?", (match,)):
+        if any(normalise(n) == wanted for n in f"{label} | {names}".split(" | ")):
+            found.add(iri)
+    return sorted(found)
 
 
 def hits_table(hits: Iterable[Hit]) -> list[list[str]]:
