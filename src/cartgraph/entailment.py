@@ -2,7 +2,7 @@
 
 Under the ``rdfs`` regime (the default of ``query``, the Python API and the
 server) a query's default-graph triple patterns see what RDFS entails from the
-ontology's ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` statements:
+``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` statements in the store:
 
 - ``?x a C`` (or ``rdf:type``) also matches instances of C's subclasses, at any
   depth (rules rdfs9 and rdfs11); ``?x a ?c`` lists every class of ``?x``;
@@ -10,20 +10,24 @@ ontology's ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` statements:
   rdfs5);
 - ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` are transitive.
 
-Each such pattern becomes a property path that the engine evaluates with set
-semantics (``a`` becomes ``(rdf:type/rdfs:subClassOf*|cg:entailmentNone)``: an
-alternative with a property nothing uses, so a resource typed both ``C`` and a
-subclass of ``C`` is still one answer). What is not entailed: patterns with a
-variable predicate (``?s ?p ?o`` sees the asserted triples), patterns inside
-``GRAPH`` (one graph's asserted triples; the ontology is another graph),
-predicates written as paths (the author chose the path), the short form
-``CONSTRUCT WHERE``, domain and range (rdfs2, rdfs3) and the reflexive and
-axiomatic triples of RDFS.
+How: ``a C`` becomes the path ``a/rdfs:subClassOf* C`` when C has subclasses
+(a class without any is left as written); when some resource reaches C through
+two of its asserted types (``x a cg:Source, prov:Entity``), the path gets an
+alternative with a property nothing uses, which the engine evaluates with set
+semantics, so ``x`` stays one answer. ``p`` becomes ``(p|sub1|sub2)``. The
+:class:`Schema` that decides this is derived data kept with the store's text
+index (cartgraph.search), recomputed in the same atomic write as every import.
 
-Why rewriting rather than materialising: at 1M synthetic triples the
-materialised closure is 330,000 extra quads (every identifier is also a
-``cg:externalId`` and a ``dcterms:identifier``), which made imports about 45%
-slower, while the rewritten queries cost the same as the plain ones
+Not entailed: patterns with a variable predicate (``?s ?p ?o`` sees the asserted
+triples), patterns inside ``GRAPH`` (one graph's asserted triples; the ontology
+is another graph), predicates written as paths (the author chose the path), the
+short form ``CONSTRUCT WHERE``, domain and range (rdfs2, rdfs3), and the
+reflexive and axiomatic triples of RDFS.
+
+Why rewriting rather than materialising: at 1M synthetic triples the closure is
+330,000 extra quads (every identifier is also a ``cg:externalId`` and a
+``dcterms:identifier``), which made imports about 45% slower; rewritten queries
+cost about what the same answers cost from a materialised store
 (benchmarks/bench_entailment.py, README).
 """
 
