@@ -21,6 +21,7 @@ shapes are left out.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -289,11 +290,21 @@ def search(store: Any, text: str, *, limit: int = 10) -> list[Hit]:
         raise UsageError("--limit must be at least 1")
     con = _connection(store)
     exact = set(exact_names(store, text))
+    match = _match_expression(text)
+    # rank every match by BM25 alone; the highlights only for the best few
     rows = con.execute(
-        f"SELECT iri, label, bm25(fts, 0, 0, {_WEIGHTS}) AS score, "
+        "SELECT iri, label, top.score, "
         + ", ".join(f"highlight(fts, {i + 2}, '[', ']')" for i in range(len(_COLUMNS)))
-        + " FROM fts WHERE fts MATCH ? ORDER BY score LIMIT ?",
-        (_match_expression(text), limit * 4 + 20)).fetchall()
+        + f" FROM fts JOIN (SELECT rowid AS id, bm25(fts, 0, 0, {_WEIGHTS}) AS score"
+        " FROM fts WHERE fts MATCH ? ORDER BY score LIMIT ?) AS top ON fts.rowid = top.id"
+        " WHERE fts MATCH ? ORDER BY top.score",
+        (match, limit * 4 + 20, match)).fetchall()
+    rows += con.execute(  # exact names that BM25 did not rank high enough
+        "SELECT iri, label, 0.0, "
+        + ", ".join(f"highlight(fts, {i + 2}, '[', ']')" for i in range(len(_COLUMNS)))
+        + " FROM fts WHERE fts MATCH ? AND iri IN (SELECT value FROM json_each(?))",
+        (match, json.dumps(sorted(exact - {r[0] for r in rows})))).fetchall() \
+        if exact - {r[0] for r in rows} else []
     best: dict[str, tuple[tuple[bool, float], str, str, str]] = {}
     for iri, label, score, *marked in rows:
         rank = (iri not in exact, score)  # an exact name first, then BM25 (lower is better)
@@ -346,11 +357,13 @@ def exact_names(store: Any, name: str) -> list[str]:
         return []
     wanted = normalise(name)
     match = "{label names}: " + " ".join(f'"{w}"' for w in words)
-    found = set()
-    for iri, label, names in _connection(store).execute(
-            "SELECT iri, label, names FROM fts WHERE fts MATCH ?", (match,)):
-        if any(normalise(n) == wanted for n in f"{label} | {names}".split(" | ")):
-            found.add(iri)
+    # SQLite's LIKE (ASCII case-insensitive) narrows the matches; casefold decides
+    rows = _connection(store).execute(
+        "SELECT iri, label, names FROM fts WHERE fts MATCH ? AND "
+        "(' | ' || label || ' | ' || names || ' | ') LIKE ? ESCAPE '\\'",
+        (match, "% | " + re.sub(r"([%_\\])", r"\\\1", " ".join(name.split())) + " | %"))
+    found = {iri for iri, label, names in rows
+             if any(normalise(n) == wanted for n in f"{label} | {names}".split(" | "))}
     return sorted(found)
 
 
