@@ -369,8 +369,11 @@ def exact_names(store: Any, name: str) -> list[str]:
 
 def hits_table(hits: Iterable[Hit]) -> list[list[str]]:
     """Rows for a table: rank, CURIE, label, class, the field and text matched."""
-    return [[str(i), h.curie, h.label, h.cls, f"{h.field}: {h.matched}" if h.field else ""]
-            for i, h in enumerate(hits, 1)]
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    return [[str(i), h.curie, flat(h.label), h.cls, f"{h.field}: {flat(h.matched)}"
+             if h.field else ""] for i, h in enumerate(hits, 1)]
 
 
 def http_search(store: Any, params: dict[str, list[str]]) -> tuple[int, bytes]:
