@@ -448,10 +448,10 @@ def stats(state: State, fmt: str, centrality: bool) -> None:
 def path(state: State, a: str, b: str, fmt: str) -> None:
     """The shortest path between two entities (IRIs, CURIEs or names), edges both ways."""
     from .analytics import format_path, shortest_path
-    from .resolve import resolve
+    from .resolve import entity_argument
 
     store = state.store()
-    steps = shortest_path(store, resolve(store, a), resolve(store, b))
+    steps = shortest_path(store, entity_argument(store, a), entity_argument(store, b))
     emit([s.to_json() for s in steps], fmt, lambda _: format_path(steps))
 
 
@@ -465,10 +465,10 @@ def neighbors(state: State, x: str, depth: int, fmt: str) -> None:
     """The neighbourhood of one entity (IRI, CURIE or name)."""
     from .analytics import format_neighbors
     from .analytics import neighbors as find
-    from .resolve import resolve
+    from .resolve import entity_argument
 
     store = state.store()
-    found = find(store, resolve(store, x), depth=depth)
+    found = find(store, entity_argument(store, x), depth=depth)
     emit(found.to_json(), fmt, lambda _: format_neighbors(found))
 
 
@@ -499,9 +499,9 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
                                  f"{getattr(exc, 'strerror', exc)}") from None
     store = state.store()
     if focus is not None:
-        from .resolve import resolve
+        from .resolve import entity_argument
 
-        focus = resolve(store, focus)
+        focus = entity_argument(store, focus)
     result = make_view(store, focus=focus, depth=depth, query=query_text,
                        max_nodes=max_nodes, literals=literals)
     result.save(output)

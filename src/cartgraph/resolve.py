@@ -18,7 +18,7 @@ from .errors import InputError, UsageError
 from .namespaces import curie, expand
 from .search import Hit, exact_names, normalise, search
 
-__all__ = ["resolve", "resolve_value"]
+__all__ = ["entity_argument", "resolve", "resolve_value"]
 
 _SHOWN = 8
 
@@ -61,6 +61,12 @@ def resolve(store: Any, text: str, *, what: str = "entity") -> str:
         raise InputError(_candidates(f"{text!r} matches {len(found[:_SHOWN])}{more} "
                                      f"entities; give one of these", found[:_SHOWN]))
     raise InputError(_closest(store, text, what))
+
+
+def entity_argument(store: Any, text: str) -> str:
+    """A command's entity argument: an IRI or CURIE as the user wrote it (so that
+    messages name it the same way), a name replaced by its entity's IRI."""
+    return text.strip() if _as_iri(text.strip()) is not None else resolve(store, text)
 
 
 def resolve_value(store: Any, text: str) -> Any:
