@@ -407,9 +407,9 @@ def test_query_page(server: str) -> None:
     assert status == 200 and headers["content-type"].startswith("text/html")
     csp = headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert b"<textarea" in body and b'href="/explorer"' in body
+    assert b'id="yasqe"' in body and b'href="/explorer"' in body
     assert b"http" not in body.replace(b'http-equiv', b"")  # nothing from elsewhere
-    status, headers, script = request(f"{server}web/app.js")
+    status, headers, script = request(f"{server}web/editor.js")
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     assert b"innerHTML" not in script and b"textContent" in script
     status, _, body = request(f"{server}queries.json")

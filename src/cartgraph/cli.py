@@ -310,11 +310,14 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
               "CONSTRUCT/DESCRIBE).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Give up after this long.")
+@click.option("--entailment", type=click.Choice(["none", "rdfs"], case_sensitive=False),
+              default="rdfs", show_default=True, help="rdfs: `?x a C` also finds instances "
+              "of C's subclasses, sub-properties count as their parents (see README).")
 @max_memory_option
 @pass_state
 def query(state: State, text: str | None, file: str | None, name: str | None,
           params: tuple[str, ...], fmt: str | None, timeout: float | None,
-          max_memory: int) -> None:
+          entailment: str, max_memory: int) -> None:
     """Run a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.
 
     The project's prefixes (cg:, cgr:, rdfs:, schema:, ...) are predeclared and
@@ -344,8 +347,16 @@ def query(state: State, text: str | None, file: str | None, name: str | None,
         text, source, bindings = named.text, f"{name}.rq", named.bindings(bindings)
     assert text is not None
     q.check_format(q.check_query(text), fmt)
-    q.run_query(state.store(), text, stdout_bytes(), params=bindings, source=source, fmt=fmt,
-                timeout=timeout, max_memory=max_memory, exit_on_limit=True)
+    if name is None:
+        q.check_params_used(text, list(bindings))
+    store = state.store()
+    if bindings:
+        from .resolve import resolve_value
+
+        bindings = {k: resolve_value(store, v) for k, v in bindings.items()}
+    q.run_query(store, text, stdout_bytes(), params=bindings, source=source, fmt=fmt,
+                timeout=timeout, max_memory=max_memory, entailment=entailment.lower(),
+                exit_on_limit=True)
 
 
 @cli.command()
@@ -447,10 +458,12 @@ def stats(state: State, fmt: str, centrality: bool) -> None:
 @format_option("text", "json", default="text")
 @pass_state
 def path(state: State, a: str, b: str, fmt: str) -> None:
-    """The shortest path between two entities (IRIs or CURIEs), edges both ways."""
+    """The shortest path between two entities (IRIs, CURIEs or names), edges both ways."""
     from .analytics import format_path, shortest_path
+    from .resolve import entity_argument
 
-    steps = shortest_path(state.store(), a, b)
+    store = state.store()
+    steps = shortest_path(store, entity_argument(store, a), entity_argument(store, b))
     emit([s.to_json() for s in steps], fmt, lambda _: format_path(steps))
 
 
@@ -461,17 +474,20 @@ def path(state: State, a: str, b: str, fmt: str) -> None:
 @format_option("text", "json", default="text")
 @pass_state
 def neighbors(state: State, x: str, depth: int, fmt: str) -> None:
-    """The neighbourhood of one entity (IRI or CURIE)."""
+    """The neighbourhood of one entity (IRI, CURIE or name)."""
     from .analytics import format_neighbors
     from .analytics import neighbors as find
+    from .resolve import entity_argument
 
-    found = find(state.store(), x, depth=depth)
+    store = state.store()
+    found = find(store, entity_argument(store, x), depth=depth)
     emit(found.to_json(), fmt, lambda _: format_neighbors(found))
 
 
 @cli.command()
 @click.option("-o", "--output", required=True, metavar="FILE", help="HTML file to write.")
-@click.option("--focus", metavar="IRI_OR_CURIE", help="Draw the neighbourhood of one entity.")
+@click.option("--focus", metavar="ENTITY", help="Draw the neighbourhood of one entity "
+              "(IRI, CURIE or name).")
 @click.option("--depth", type=click.IntRange(min=1), default=2, show_default=True,
               help="Hops around --focus.")
 @click.option("--query", "query_file", metavar="FILE", help="Draw the result of a CONSTRUCT, "
@@ -494,10 +510,51 @@ def view(state: State, output: str, focus: str | None, depth: int, query_file: s
         except (OSError, UnicodeDecodeError) as exc:
             raise CartgraphError(f"{query_file}: cannot read: "
                                  f"{getattr(exc, 'strerror', exc)}") from None
-    result = make_view(state.store(), focus=focus, depth=depth, query=query_text,
+    store = state.store()
+    if focus is not None:
+        from .resolve import entity_argument
+
+        focus = entity_argument(store, focus)
+    result = make_view(store, focus=focus, depth=depth, query=query_text,
                        max_nodes=max_nodes, literals=literals)
     result.save(output)
     click.echo(result.summary())
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="At most this many entities.")
+@format_option("table", "csv", "json", default="table")
+@pass_state
+def search(state: State, text: str, limit: int, fmt: str) -> None:
+    """Find entities by label, other names, identifiers or description.
+
+    Every word must match, as a word or the start of one (`lup` finds lupus);
+    results are ranked (BM25, labels first) and show the text that matched.
+    """
+    from .search import hits_table
+    from .search import search as run
+
+    hits = run(state.store(), text, limit=limit)
+    if fmt == "json":
+        emit([h.to_json() for h in hits], fmt, str)
+        return
+    header = ["rank", "entity", "label", "class", "matched"]
+    rows = hits_table(hits)
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows([header, *rows])
+        return
+    if not rows:
+        click.echo(f"no entity matches {text!r}")
+        return
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for r in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False))
+                   + "  " + r[-1])
 
 
 @cli.command()

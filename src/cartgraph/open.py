@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from . import __version__
 from .errors import UsageError
 from .store import GraphStore, LocalStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Store", "open_store", "seed_bundled"]
 
@@ -33,6 +36,13 @@ class Store(LocalStore):
     bundled ontology, shapes and data; when a newer cartgraph ships changed
     bundled files, they are re-imported. ``seed=False`` leaves a new store empty.
     """
+
+    def _derive(self, writer: Any, previous: Path | None, work: Path | None,
+                cache: dict[str, Any]) -> None:
+        """Keep the text index and the schema facts with each committed write."""
+        from .search import maintain
+
+        maintain(writer, previous=previous, target=work, cache=cache)
 
     @classmethod
     def memory(cls, *, seed: bool = True) -> Self:

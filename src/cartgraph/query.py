@@ -24,6 +24,7 @@ from .limits import DEFAULT_MAX_MEMORY, exit_now, run_bounded
 from .namespaces import PREFIXES
 from .sparql import (  # the text helpers live on the ground floor, below the stores
     bind_params,
+    check_params_used,
     check_query,
     keywords,
     parse_value,
@@ -38,6 +39,7 @@ __all__ = [
     "NamedQuery",
     "Param",
     "bind_params",
+    "check_params_used",
     "check_query",
     "execute",
     "keywords",
@@ -69,17 +71,19 @@ DEFAULT_FORMAT = {"select": "table", "ask": "table", "construct": "turtle",
                   "describe": "turtle"}
 
 
+
 def execute(store: Any, text: str, *, params: dict[str, Any] | None = None,
-            source: str = "query") -> Any:
+             source: str = "query", entailment: str = "rdfs") -> Any:
     """Run a read-only query on a store (any :class:`~cartgraph.store.GraphStore`).
 
     Returns pyoxigraph's lazy result (QuerySolutions, QueryBoolean or
-    QueryTriples). ``source`` names the query in error messages (a file name).
+    QueryTriples). ``source`` names the query in error messages (a file name);
+    ``entailment`` is ``rdfs`` or ``none`` (see :mod:`cartgraph.entailment`).
     The default graph is the union of all graphs, unless the query names its own
     dataset with FROM / FROM NAMED: then that dataset, as SPARQL 1.1 defines it
     (a FROM graph is a graph of the store, never fetched).
     """
-    return store.query(text, params=params, source=source)
+    return store.query(text, params=params, source=source, entailment=entailment)
 
 
 def kind_of(result: Any) -> str:
@@ -153,8 +157,8 @@ def run_with_timeout(work: Callable[[], T], timeout: float | None) -> T:
 
 def run_query(store: Any, text: str, out: IO[bytes], *, params: dict[str, Any] | None = None,
               source: str = "query", fmt: str | None = None, timeout: float | None = None,
-              max_memory: int | None = DEFAULT_MAX_MEMORY, exit_on_limit: bool = False
-              ) -> None:
+              max_memory: int | None = DEFAULT_MAX_MEMORY, entailment: str = "rdfs",
+              exit_on_limit: bool = False) -> None:
     """Check, run and write one query to ``out``, bounded in time and memory.
 
     The answer is spooled (in memory up to 16 MB, then in a temporary file) and
@@ -166,7 +170,8 @@ def run_query(store: Any, text: str, out: IO[bytes], *, params: dict[str, Any] |
     check_format(check_query(text), fmt)
     with tempfile.SpooledTemporaryFile(max_size=16 << 20) as buffer:
         def work() -> None:
-            write_result(store.query(text, params=params, source=source), fmt, buffer)
+            write_result(store.query(text, params=params, source=source,
+                                     entailment=entailment), fmt, buffer)
 
         try:
             run_bounded(work, timeout=timeout, max_memory=max_memory)

@@ -20,6 +20,7 @@ from .namespaces import PREFIXES, XSD, expand
 
 __all__ = [
     "bind_params",
+    "check_params_used",
     "check_query",
     "keywords",
     "parse_value",
@@ -114,6 +115,13 @@ def bind_params(text: str, params: dict[str, Any] | None) -> str:
         elif token.upper() in {"SELECT", "ASK", "DESCRIBE"} and kind != "construct":
             after_where = True
     raise UsageError("parameters need a query with a WHERE clause")
+
+def check_params_used(text: str, names: list[str]) -> None:
+    """UsageError for a parameter whose variable the query never mentions."""
+    words = _OPAQUE.sub(" ", text)
+    for name in names:
+        if not re.search(rf"[?$]{re.escape(name.lstrip('?$'))}(?![\w\u00B7-\uFFFF])", words):
+            raise UsageError(f"--param {name}: the query has no variable ?{name}")
 
 
 def run(engine: ox.Store, text: str, *, source: str = "query") -> Any:

@@ -125,7 +125,7 @@ class RemoteStore:
     # -- reading -------------------------------------------------------------------
 
     def query(self, text: str, *, params: dict[str, Any] | None = None,
-              source: str = "query") -> Any:
+              source: str = "query", entailment: str = "rdfs") -> Any:
         """Run a read-only query with the project's prefixes predeclared.
 
         Returns pyoxigraph objects: QuerySolutions or QueryBoolean for SELECT and
@@ -135,6 +135,10 @@ class RemoteStore:
 
         kind = check_query(text)
         own_dataset = _DATASET_CLAUSE.search(text) is not None
+        if entailment != "none":  # the query is rewritten before it is sent
+            from ..entailment import entail, schema_of
+
+            text = entail(text, entailment, lambda: schema_of(self))
         text = _PREFIX_LINE + bind_params(text, params)
         result, cut = self._run(text, kind, source=source, offset=_PROLOGUE_LINES,
                                 dataset=not own_dataset)

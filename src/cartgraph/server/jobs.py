@@ -34,6 +34,7 @@ class Job:
     text: str
     fmt: str = ""
     source: str = "query"
+    entailment: str = "rdfs"
 
 
 Reply = tuple[int, str, bytes]  # status, media type, body
@@ -90,7 +91,7 @@ def _query(store: Any, job: Job, max_rows: int) -> Reply:
 
     from ..query import write_result
 
-    result = store.query(job.text, source=job.source)
+    result = store.query(job.text, source=job.source, entailment=job.entailment)
     out = io.BytesIO()
     if isinstance(result, ox.QueryBoolean):
         write_result(result, job.fmt, out)

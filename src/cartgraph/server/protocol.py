@@ -240,6 +240,13 @@ class _Handler(WireHandler):
             self._page("index.html", head=head)
         elif route.startswith("/web/") and route.removeprefix("/web/") in self.app.assets:
             self._page(route.removeprefix("/web/"), head=head)
+        elif route == "/search":
+            from ..search import http_search
+
+            self.app.store.refresh()
+            status, body = http_search(self.app.store, params)
+            self.send(status, body, "application/json", head=head,
+                       headers={"Cache-Control": "no-store"})
         elif route == "/queries.json":
             self._queries_json(head=head)
         elif route == "/explorer":
@@ -293,7 +300,10 @@ class _Handler(WireHandler):
                                       "union of all graphs; use GRAPH (or FROM) in the query")
         kind = check_query(text)
         fmt = negotiate(kind, self.headers.get("Accept"), one(params, "format", None))
-        reply = self.app.runner.run(Job(kind, text, fmt, source), self._expired)
+        entailment = one(params, "entailment", "rdfs").lower()
+        if entailment not in {"none", "rdfs"}:
+            raise HTTPError(400, f"entailment={entailment}: use none or rdfs")
+        reply = self.app.runner.run(Job(kind, text, fmt, source, entailment), self._expired)
         if reply is None:
             return
         status, media, body = reply
@@ -310,9 +320,10 @@ class _Handler(WireHandler):
         from ..query import bind_params, named_query
 
         named = named_query(name)
-        given = {k: v[-1] for k, v in params.items() if k != "format"}
+        given = {k: v[-1] for k, v in params.items() if k not in {"format", "entailment"}}
         text = bind_params(named.text, named.bindings(given))
-        self._run_query(text, {k: v for k, v in params.items() if k == "format"},
+        self._run_query(text, {k: v for k, v in params.items()
+                               if k in {"format", "entailment"}},
                         source=f"{name}.rq", head=head)
 
     def _run_update(self, text: str, params: dict[str, list[str]]) -> None:

@@ -75,6 +75,8 @@ class LocalStore:
         self.path = path
         self._generation: Any = self._read_current() if path else 0
         self._link = str(path / "current") if path else ""
+        #: data derived from the committed state (the text index), dropped on refresh
+        self.derived: dict[str, Any] = {}
 
     # -- opening ---------------------------------------------------------------
 
@@ -131,6 +133,11 @@ class LocalStore:
         return _ON_DISK if self.path is not None else _IN_MEMORY
 
     @property
+    def generation_path(self) -> Path | None:
+        """The directory of the committed generation this store reads (None in memory)."""
+        return self.path / self._generation if self.path and self._generation else None
+
+    @property
     def location(self) -> str:
         return str(self.path) if self.path else ":memory:"
 
@@ -168,18 +175,24 @@ class LocalStore:
             return False
         self._ox = _open_generation(self.path)
         self._generation = current
+        self.derived = {}
         return True
 
     def query(self, text: str, *, params: dict[str, Any] | None = None,
-              source: str = "query") -> Any:
+              source: str = "query", entailment: str = "rdfs") -> Any:
         """Run a read-only SPARQL query on the committed state.
 
         The project's prefixes are predeclared and the default graph is the union
         of all graphs; ``params`` binds variables (see :func:`cartgraph.sparql.bind_params`);
-        ``source`` names the query in error messages. Returns pyoxigraph's lazy
-        result (QuerySolutions, QueryBoolean or QueryTriples).
+        ``source`` names the query in error messages; ``entailment`` is ``rdfs``
+        (the default: see :mod:`cartgraph.entailment`) or ``none``. Returns
+        pyoxigraph's lazy result (QuerySolutions, QueryBoolean or QueryTriples).
         """
         check_query(text)
+        if entailment != "none":
+            from ..entailment import entail, schema_of  # the schema is kept with the index
+
+            text = entail(text, entailment, lambda: schema_of(self))
         return run(self._ox, bind_params(text, params), source=source)
 
     def select(self, text: str, **params: Any) -> list[dict[str, str]]:
@@ -206,6 +219,15 @@ class LocalStore:
 
     # -- writing ---------------------------------------------------------------
 
+    def _derive(self, writer: Any, previous: Path | None, work: Path | None,
+                cache: dict[str, Any]) -> None:
+        """Bring data derived from the store up to date before a write is published.
+
+        Nothing here; the store that :mod:`cartgraph.open` hands out keeps its
+        text index (and the schema entailment needs) this way, in the same
+        atomic write as the data.
+        """
+
     @contextlib.contextmanager
     def transaction(self, *, wait: float = 0.0) -> Iterator[Any]:
         """Yield a writable pyoxigraph store; its changes commit together on exit.
@@ -217,6 +239,7 @@ class LocalStore:
         if self.path is None:
             try:
                 yield self._ox
+                self._derive(self._ox, None, None, self.derived)
             finally:
                 self._generation += 1
             return
@@ -231,6 +254,7 @@ class LocalStore:
             writer = _Writer(ox.Store(str(work)))
             try:
                 yield writer
+                self._derive(writer, self.path / current, work, {})
                 writer.close()
                 os.rename(work, final)
                 _publish(self.path, final)
