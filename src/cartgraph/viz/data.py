@@ -20,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .. import analytics as an
+from .. import graphview as an
 from ..errors import QueryError
 from ..namespaces import PREFIXES, PROVENANCE_GRAPH, RDF_TYPE, RESOURCE
 
