@@ -154,10 +154,26 @@ def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
     mode = "small" if drawn <= PHYSICS_NODES else \
         "lod" if drawn > LOD_NODES or len(links) > LOD_EDGES else "full"
     draft = d.payload(collected, mode=mode, max_nodes=max_nodes)
+    domain, layer = draft.pop("_domain"), draft.pop("_layer")
     nodes = draft["nodes"]
-    spacing = 60.0 if mode == "lod" else 110.0
-    placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
-    for node, (x, y) in zip(nodes, placed, strict=False):
-        node[3], node[4] = x, y
+    if mode == "small":
+        order = [n[0] for n in nodes[:drawn]]
+        centre = nodes[draft["centre"]][0] if draft["centre"] is not None else None
+        extra: dict[str, list[str]] = {n: [] for n in order if n in layer}
+        for s, _p, o, _g in collected.edges:
+            if s in extra and o in domain:
+                extra[s].append(o)
+            elif o in extra and s in domain:
+                extra[o].append(s)
+        drawn_domain = {n: {m for m in domain[n] if m in index and index[m] < drawn}
+                        for n in order if n in domain}
+        found = layout.radial(order, centre, drawn_domain, extra)
+        for node in nodes[:drawn]:
+            node[3], node[4] = found.get(node[0], (0.0, 0.0))
+    else:
+        spacing = 60.0 if mode == "lod" else 110.0
+        placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
+        for node, (x, y) in zip(nodes, placed, strict=False):
+            node[3], node[4] = x, y
     summary = draft["summary"]
     return View(page.render(draft, title=title, status=_status(summary)), summary)
