@@ -131,6 +131,15 @@ def radial(order: Sequence[str], centre: str | None, domain: dict[str, set[str]]
                     children[n].append(m)
                     nxt.append(m)
         level = nxt
+    # Nodes the centre reaches only through bookkeeping (a claim naming both)
+    # hang on a node that shares such a claim with them.
+    for n in sorted(extra):
+        named = [a for a in extra[n] if a in domain]
+        anchor = next((a for a in named if a in depth), None)
+        for m in named:
+            if anchor is not None and m not in depth:
+                depth[m] = depth[anchor] + 1
+                children[anchor].append(m)
     outer = max(depth.values()) + 1
     loose = [n for n in nodes if n not in depth]
     weight: dict[str, float] = {}
@@ -143,7 +152,7 @@ def radial(order: Sequence[str], centre: str | None, domain: dict[str, set[str]]
 
     def place(n: str, start: float, span: float) -> None:
         angle = start + span / 2
-        r = ring * depth[n] ** 0.85
+        r = ring * depth[n] ** 0.75
         out[n] = (aspect * r * math.cos(angle), r * math.sin(angle))
         at = start
         for m in children[n]:
