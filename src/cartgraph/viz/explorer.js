@@ -271,6 +271,7 @@
     }
     if (updates.length) edges.update(updates);
   }
+  CG.edgeLabels = edgeLabels;
   network.on("hoverNode", function (p) { state.hovered = index.get(p.node); edgeLabels(); });
   network.on("blurNode", function () { state.hovered = null; edgeLabels(); });
   network.on("hoverEdge", function (p) {
@@ -323,16 +324,17 @@
 
   // -- fitting: the visible nodes fill the canvas, with room for their labels --------------
 
-  function fitTo(list, maxScale) {
+  function fitTo(list, maxScale, bottom) {
     var pts = list.filter(function (i) { return !isHidden(i); }).map(function (i) {
       return network.getPosition(NODES[i][0]);
     });
     if (!pts.length) return;
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     pts.forEach(function (p) { x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y); });
-    var W = container.clientWidth, H = container.clientHeight, mx = 95, my = 45;
-    var scale = Math.min((W - 2 * mx) / Math.max(x1 - x0, 1), (H - 2 * my) / Math.max(y1 - y0, 1), maxScale || 1.5);
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: Math.max(scale, 0.02),
+    var W = container.clientWidth, H = container.clientHeight, mx = 95, my = 45, b = bottom || 0;
+    var scale = Math.max(0.02, Math.min((W - 2 * mx) / Math.max(x1 - x0, 1),
+                                        (H - 2 * my - b) / Math.max(y1 - y0, 1), maxScale || 1.5));
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 + b / 2 / scale }, scale: scale,
                      animation: false });
   }
   function visibleList() {

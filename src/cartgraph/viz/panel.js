@@ -96,7 +96,8 @@
     var s = section("What the sources say (" + mine.length + " claim" + (mine.length > 1 ? "s" : "") + ")", "claims");
     byProperty.forEach(function (list, property) {
       var values = CG.unique(list.map(function (c) { return c[7]; }));
-      if (values.length > 1) {
+      var sayers = CG.unique(list.map(function (c) { return c[4]; }));
+      if (values.length > 1 && sayers.length > 1 && list[0][8]) {
         var warn = el("p", null, "disagree");
         warn.setAttribute("role", "note");
         warn.appendChild(el("strong", "Sources disagree on " + property + ": "));

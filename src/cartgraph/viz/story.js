@@ -50,7 +50,8 @@
     CG.state.story = list;
     CG.state.selected = list[0];
     network.selectNodes(list.filter(function (i) { return !CG.isHidden(i); }).map(function (i) { return NODES[i][0]; }));
-    CG.fitTo(list, 1.3);
+    CG.edgeLabels();
+    CG.fitTo(list, 1.3, 90);
     bar.replaceChildren();
     var prev = el("button", "\u2039 Back", "prev");
     prev.type = "button";
@@ -80,9 +81,11 @@
   function stop() {
     at = null;
     CG.state.story = [];
+    CG.state.selected = null;
     bar.hidden = true;
     document.body.classList.remove("story-on");
     network.unselectAll();
+    CG.edgeLabels();
     network.redraw();
     save();
   }

@@ -8,8 +8,10 @@ All of it is read from the graph, none of it written here:
   the page labels nodes in rank order, as room allows;
 - *sources*: each graph's title, date and link, from the source resource that
   names the graph (``dcterms:title``, ``prov:wasDerivedFrom``, ``dcterms:source``);
-- *claims*: every ``cg:Claim`` with what it is about, the property, the value,
-  who states it and the curators' check status;
+- *claims*: every ``cg:Claim`` as ``[claim, about, property label, value,
+  stated in, check status, quote, value key, functional]`` (node indexes; the
+  page flags disagreement where two sources give a functional property
+  different values);
 - the *story*: the centre's timeline (its own dates, claimed dates, and the dates
   of what lies within two hops, publications and studies by the date of the
   publication that reports them), then one timeline for each property that
@@ -139,8 +141,15 @@ class _Teller:
         self.rows[node] = found
         return found
 
+    def functional(self) -> set[str]:
+        """Properties declared owl:FunctionalProperty (one value: two values disagree)."""
+        text = ("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p a "
+                "<http://www.w3.org/2002/07/owl#FunctionalProperty> } }")
+        return {an.key(row["p"]) for row in self.vocab.reader.store.query(text)}
+
     def claims(self) -> list[list[Any]]:
         out = []
+        single = self.functional() if self.layer else set()
         for n in sorted(self.layer):
             rows = self.rows.get(n, [])
             about, prop = _first(rows, VOCAB + "about"), _first(rows, VOCAB + "claimedProperty")
@@ -159,7 +168,7 @@ class _Teller:
                         self.label(stated.value) if stated is not None else "",
                         status.value if status is not None else "",
                         quote.value if quote is not None else "",
-                        "|".join(sorted(map(str, values)))])
+                        "|".join(sorted(map(str, values))), prop.value in single])
         return out
 
     def dated(self, node: str) -> list[tuple[str, str]]:
