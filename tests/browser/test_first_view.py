@@ -227,5 +227,6 @@ def test_the_legend_has_families_shaped_swatches_and_unclipped_counts(open_page,
     assert {"polygon", "circle", "rect"} <= set(shapes)
     star = opened.js("() => { const li = [...document.querySelectorAll('#legend li.class')]"
                      ".find(l => l.textContent.includes('Patient case'));"
-                     " return li.querySelector('polygon').getAttribute('points').split(' ').length; }")
+                     " return li.querySelector('polygon').getAttribute('points')"
+                     ".split(' ').length; }")
     assert star == 10, "the patient case's swatch is a star, like its node"

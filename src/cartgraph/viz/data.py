@@ -425,8 +425,8 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
         classes.append({"iri": "", "label": NO_CLASS, "color": fam.NO_CLASS_COLOR,
                         "shape": "dot", "family": len(families) - 1})
     none = len(classes) - 1
-    in_layer = {n for n in everyone if main_of[types[n]] is not None
-                and families[classes[class_index[main_of[types[n]]]]["family"]]["layer"]}
+    layer_classes = {iri for iri in used if families[looks[iri]["family"]]["layer"]}
+    in_layer = {n for n in everyone if main_of[types[n]] in layer_classes}
     told = tell(c, everyone, index, labels, in_layer, types, vocab, graphs.items())
     ranks = told["ranks"]
     nodes = []

@@ -111,7 +111,7 @@ class _Teller:
     def sources(self, graphs: list[str]) -> list[dict[str, str] | None]:
         out: list[dict[str, str] | None] = []
         for g in graphs:
-            rows = self.rows.get(g) or list(self._about(g))
+            rows = self.rows.get(g) or (self._about(g) if "://" in g else [])
             if not rows:
                 out.append(None)
                 continue
@@ -121,7 +121,7 @@ class _Teller:
             name = self.labels.get(origin.value) if origin is not None and \
                 origin.value in self.labels else (self.labels.get(g) if g in self.labels
                                                   else an.short(g))
-            dates = sorted(d for _p, d in _date(origin_rows))
+            dates = sorted((d for _p, d in _date(origin_rows)), key=lambda d: (-len(d), d))
             retrieved = _first(rows, VOCAB + "retrieved")
             link = _first(rows, DCTERMS + "source") or _first(origin_rows, "http://www.w3.org/2002/07/owl#sameAs")
             out.append({
@@ -134,8 +134,8 @@ class _Teller:
         return out
 
     def _about(self, node: str) -> list[tuple[Any, Any, str]]:
-        if node in self.rows:
-            return self.rows[node]
+        if node in self.rows or not node:
+            return self.rows.get(node, [])
         store = self.vocab.reader.store
         found = [(p, o, an.key(g)) for _s, p, o, g in an.Reader(store).about([node])]
         self.rows[node] = found
