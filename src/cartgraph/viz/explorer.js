@@ -199,6 +199,27 @@
       if (LOD && candidates.length > 3000) break;
     }
     candidates.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
+    // A grid of 64 px cells holding node discs and drawn labels: each test is local.
+    var grid = new Map();
+    function cells(b, each) {
+      for (var gx = Math.floor(b[0] / 64); gx <= Math.floor(b[2] / 64); gx++)
+        for (var gy = Math.floor(b[1] / 64); gy <= Math.floor(b[3] / 64); gy++) each(gx * 4096 + gy);
+    }
+    function put(b) { cells(b, function (key) { var c = grid.get(key); if (c) c.push(b); else grid.set(key, [b]); }); }
+    /** Whether box b overlaps another node's disc, or (with a margin) a drawn label. */
+    function hits(b, self) {
+      var found = false, padded = [b[0] - 3, b[1] - 1, b[2] + 3, b[3] + 1];
+      cells(padded, function (key) {
+        var c = grid.get(key);
+        if (!c || found) return;
+        for (var q = 0; q < c.length && !found; q++) {
+          var o = c[q];
+          found = o[4] === -1 ? overlaps(padded, o) : o[4] !== self && overlaps(b, o);
+        }
+      });
+      return found;
+    }
+    discs.forEach(put);
     var limit = LOD ? 400 : SIZE;
     var pr = network.canvas.pixelRatio || window.devicePixelRatio || 1;
     ctx.save();
@@ -216,10 +237,7 @@
       for (var s = 0; s < spots.length; s++) {
         var box = [spots[s][0], spots[s][1], spots[s][0] + w, spots[s][1] + h];
         if (box[0] < 2 || box[1] < 2 || box[2] > W - 2 || box[3] > H - 2) continue;
-        var clash = false, padded = [box[0] - 3, box[1] - 1, box[2] + 3, box[3] + 1];
-        for (var q = 0; q < placedLabels.length && !clash; q++) clash = overlaps(padded, placedLabels[q].box);
-        for (var d = 0; d < discs.length && !clash; d++) clash = discs[d][4] !== n && overlaps(box, discs[d]);
-        if (clash) continue;
+        if (hits(box, n)) continue;
         ctx.font = fontOf(n);
         ctx.lineWidth = 4;
         ctx.strokeStyle = "rgba(255,255,255,0.95)";
@@ -230,6 +248,7 @@
         }
         placedLabels.push({ id: NODES[n][0], text: L.text.join(" "), lines: L.text, font: px,
                             box: box, node: [x, y] });
+        put([box[0], box[1], box[2], box[3], -1]);
         break;
       }
     }
