@@ -326,3 +326,40 @@ def test_the_story_is_read_from_the_dates_in_the_graph(page):
     for chapter in data["story"]:
         for step in chapter["steps"]:
             assert step["nodes"] and all(0 <= i < len(data["nodes"]) for i in step["nodes"])
+
+
+# -- pyvis for notebook users ----------------------------------------------------------
+
+
+def test_to_pyvis_has_the_views_nodes_colours_and_plain_titles(bundled_store):
+    from pyvis.network import Network
+
+    from cartgraph.viz import to_pyvis
+
+    net = to_pyvis(bundled_store)
+    assert isinstance(net, Network)
+    data = _data(view(bundled_store).html)
+    layer = {i for i, f in enumerate(data["families"]) if f["layer"]}
+    expected = {n[0]: n for n in data["nodes"]
+                if not n[5] and data["classes"][n[2]]["family"] not in layer}
+    got = {n["id"]: n for n in net.nodes}
+    assert set(got) == set(expected)
+    for node_id, n in got.items():
+        cls = data["classes"][expected[node_id][2]]
+        assert n["label"] == expected[node_id][1]
+        assert n["color"] == cls["color"] and n["shape"] == cls["shape"]
+        assert n["physics"] is False
+        assert "<" not in n["title"] and n["title"].startswith(n["label"])
+    case = got[RESOURCE + "case-erlangen-sle-1"]
+    assert "Patient case · People and cases" in case["title"]
+    assert not any(e["title"] == "mentions" for e in net.edges), "mentions are bookkeeping"
+    assert len(to_pyvis(bundled_store, layer=True).nodes) > len(net.nodes)
+
+
+def test_to_pyvis_page_escapes_script_like_labels():
+    from cartgraph.viz import to_pyvis
+
+    net = to_pyvis(_evil_store())
+    assert EVIL in {n["label"] for n in net.nodes}, "labels stay as they are, as text"
+    html_text = net.generate_html()
+    assert EVIL not in html_text and "<img src=x" not in html_text

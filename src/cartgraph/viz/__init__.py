@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import CartgraphError
 
-__all__ = ["View", "view"]
+__all__ = ["View", "to_pyvis", "view"]
 
 #: Up to this many nodes, physics runs until the layout is stable, then stops.
 PHYSICS_NODES = 300
@@ -142,8 +142,19 @@ def view(store: Any, *, focus: str | None = None, depth: int = 2, query: str | N
 
 def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_nodes: int,
           literals: bool, title: str) -> View:
+    from . import page
+
+    draft = build(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
+                  literals=literals)
+    summary = draft["summary"]
+    return View(page.render(draft, title=title, status=_status(summary)), summary)
+
+
+def build(store: Any, *, focus: str | None, depth: int, query: str | None, max_nodes: int,
+          literals: bool) -> dict[str, Any]:
+    """The page's data (see :func:`cartgraph.viz.data.payload`) with the nodes laid out."""
     from . import data as d
-    from . import layout, page
+    from . import layout
 
     collected = d.collect(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
                           literals=literals)
@@ -175,5 +186,11 @@ def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
         placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
         for node, (x, y) in zip(nodes, placed, strict=False):
             node[3], node[4] = x, y
-    summary = draft["summary"]
-    return View(page.render(draft, title=title, status=_status(summary)), summary)
+    return draft
+
+
+def to_pyvis(store: Any, **options: Any) -> Any:
+    """The view as a populated ``pyvis.network.Network``; see :mod:`cartgraph.viz.notebook`."""
+    from .notebook import to_pyvis as convert
+
+    return convert(store, **options)

@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["escape_json", "render"]
+__all__ = ["csp", "escape_json", "policy_of", "render"]
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
                  "\u2029": "\\u2029"}
@@ -68,6 +68,20 @@ def escape_json(data: Any) -> str:
 def _hash(script: str) -> str:
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def policy_of(page: str | bytes) -> str | None:
+    """The Content Security Policy of a generated page (its meta tag, unescaped).
+
+    A server that sends the page can send this as its ``Content-Security-Policy``
+    header: the same policy, so the page's hashed inline scripts run.
+    """
+    import html
+    import re
+
+    text = page.decode("utf-8", errors="replace") if isinstance(page, bytes) else page
+    found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+    return html.unescape(found[1]) if found else None
 
 
 def csp(scripts: list[str]) -> str:
