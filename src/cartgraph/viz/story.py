@@ -38,6 +38,8 @@ NOT_EVENTS = {VOCAB + "retrieved"}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 COMMENT = RDFS + "comment"
+#: Bounds that keep the story short on big graphs.
+MAX_STEPS, MAX_TIMELINES, MAX_NEAR = 15, 4, 12
 
 
 def readable_date(text: str) -> str:
@@ -194,7 +196,7 @@ class _Teller:
         return found
 
     def step(self, date: str, node: str, what: str) -> dict[str, Any]:
-        near = [node, *sorted(self.domain.get(node, ()))]
+        near = [node, *sorted(self.domain.get(node, ()))[:MAX_NEAR]]
         return {"date": readable_date(date), "title": self.label(node), "text": what,
                 "nodes": [self.index[n] for n in near if n in self.index]}
 
@@ -248,13 +250,19 @@ class _Teller:
             for p, d in _date(self.rows.get(n, [])):
                 groups.setdefault((main, p), []).append((d, n))
         out = []
-        for (cls, p), events in sorted(groups.items()):
+        for (cls, p), events in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             if len(events) < 3 or all(n in seen for _d, n in events):
                 continue
             self.vocab.learn([p, cls])
             what = self.name(p)
+            events.sort()
+            if len(events) > MAX_STEPS:  # a big graph: evenly spaced, first and last kept
+                events = [events[round(k * (len(events) - 1) / (MAX_STEPS - 1))]
+                          for k in range(MAX_STEPS)]
             out.append({"title": f"Timeline: {what} of each {self.vocab.class_label(cls)}",
-                        "steps": [self.step(d, n, what) for d, n in sorted(events)]})
+                        "steps": [self.step(d, n, what) for d, n in events]})
+            if len(out) == MAX_TIMELINES:
+                break
         return out
 
 
