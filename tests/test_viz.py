@@ -363,3 +363,14 @@ def test_to_pyvis_page_escapes_script_like_labels():
     assert EVIL in {n["label"] for n in net.nodes}, "labels stay as they are, as text"
     html_text = net.generate_html()
     assert EVIL not in html_text and "<img src=x" not in html_text
+
+
+def test_the_readme_pyvis_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = next(b for b in re.findall(r"```text\n(.*?)```", readme, re.S) if "to_pyvis(" in b)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    page = (tmp_path / "sle.html").read_text(encoding="utf-8")
+    assert "Systemic lupus erythematosus" in page

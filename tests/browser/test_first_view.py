@@ -181,6 +181,9 @@ def test_the_story_steps_focus_the_drawing(open_page, bundled_html):
     assert all(0 <= p["x"] <= m["W"] and 0 <= p["y"] <= m["H"] for p in inside)
     assert {lab["id"] for lab in m["labels"]} >= {step[0]}
     _check_readable(m)
+    top = opened.js("() => document.getElementById('stepbar').getBoundingClientRect().top - "
+                    "document.getElementById('network').getBoundingClientRect().top")
+    assert all(lab["y"] + lab["height"] <= top for lab in m["labels"]), "a label under the bar"
     assert "story=0.2" in opened.page.url
     opened.page.keyboard.press("Escape")
     assert bar.is_hidden()

@@ -187,6 +187,10 @@
     var scale = network.getScale();
     if (LOD && scale < 0.45) return;
     var t = body.view.translation, W = container.clientWidth, H = container.clientHeight;
+    // Overlays (the story's step bar, the details card) take their part of the canvas.
+    var bar = document.getElementById("stepbar"), card = document.getElementById("details");
+    var bottom = bar && !bar.hidden ? H - bar.offsetTop : 0;
+    var right = card && !card.hidden ? W - card.offsetLeft : 0;
     var candidates = [], discs = [];
     for (var k = 0; k < SIZE; k++) {
       var node = body.nodes[NODES[k][0]];
@@ -236,7 +240,7 @@
                    [x + g, y + g], [x - g - w, y + g], [x + g, y - g - h], [x - g - w, y - g - h]];
       for (var s = 0; s < spots.length; s++) {
         var box = [spots[s][0], spots[s][1], spots[s][0] + w, spots[s][1] + h];
-        if (box[0] < 2 || box[1] < 2 || box[2] > W - 2 || box[3] > H - 2) continue;
+        if (box[0] < 2 || box[1] < 2 || box[2] > W - 2 - right || box[3] > H - 2 - bottom) continue;
         if (hits(box, n)) continue;
         ctx.font = fontOf(n);
         ctx.lineWidth = 4;

@@ -136,6 +136,7 @@
     panel.replaceChildren();
     panel.hidden = false;
     document.body.classList.add("card-open");
+    CG.network.redraw();
     var n = NODES[i], c = CG.classOf(i), rows = merged(i);
     var close = el("button", "×", "close");
     close.type = "button";
@@ -242,6 +243,7 @@
   function closeCard() {
     panel.hidden = true;
     document.body.classList.remove("card-open");
+    CG.network.redraw();
     if (CG.state.selected !== null) { CG.state.selected = null; CG.network.unselectAll(); CG.changed(); }
   }
   CG.details = details;
