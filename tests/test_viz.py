@@ -50,7 +50,7 @@ def test_scripts_are_inlined_and_hashed_in_the_csp(page):
     assert "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
     assert "img-src data: blob:" in csp and "http" not in csp
     scripts = _scripts(page)
-    assert len(scripts) == 4 and "vis-network" in scripts[0]
+    assert len(scripts) == 5 and "vis-network" in scripts[0]
     hashes = set(re.findall(r"'sha256-([^']+)'", csp))
     assert hashes == {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
                       for s in scripts}
@@ -99,7 +99,7 @@ def test_data_round_trips_script_like_labels_safely():
     for bad in ("<", ">", "&", "\u2028", "\u2029"):
         assert bad not in block
     assert "\\u003c/script\\u003e" in block
-    assert page.count("</script>") == 5
+    assert page.count("</script>") == 6
     data = _data(page)
     assert EVIL in {n[1] for n in data["nodes"]}
 

@@ -1,5 +1,6 @@
-/* cartgraph explorer, part 1 of 3: the drawing (vis-network), labels, legend, search.
- * panel.js draws the details card, story.js the guided story, the URL hash and keys.
+/* cartgraph explorer, part 1 of 4: the drawing (vis-network), labels, showing and hiding.
+ * controls.js lays out small graphs and draws the legend, search and PNG; panel.js the
+ * details card; story.js the guided story, the URL hash and keys.
  *
  * Safety: data comes from JSON.parse and reaches the DOM through textContent and
  * element properties only (never innerHTML); links are made for http(s) IRIs only.
@@ -146,7 +147,8 @@
     PREDS: PREDS, index: index, shown: shown, adjacency: adjacency, incoming: incoming,
     outgoingEdges: outgoingEdges, hiddenClasses: hiddenClasses, state: state, curie: curie,
     el: el, classOf: classOf, familyOf: familyOf, inLayer: inLayer, isHidden: isHidden,
-    unique: unique, network: network, hooks: { changed: [] } };
+    unique: unique, network: network, hooks: { changed: [], counts: [] },
+    status: function () {}, lines: null };
   window.cartgraph = api;
   function changed() { CG.hooks.changed.forEach(function (f) { f(); }); }
   CG.changed = changed;
@@ -345,104 +347,11 @@
     }));
   }
 
-  // -- fitting: the visible nodes fill the canvas, with room for their labels --------------
-
-  function fitTo(list, maxScale, bottom) {
-    var pts = list.filter(function (i) { return !isHidden(i); }).map(function (i) {
-      return network.getPosition(NODES[i][0]);
-    });
-    if (!pts.length) return;
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    pts.forEach(function (p) { x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y); });
-    var W = container.clientWidth, H = container.clientHeight, mx = 95, my = 45, b = bottom || 0;
-    var scale = Math.max(0.02, Math.min((W - 2 * mx) / Math.max(x1 - x0, 1),
-                                        (H - 2 * my - b) / Math.max(y1 - y0, 1), maxScale || 1.5));
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 + b / 2 / scale }, scale: scale,
-                     animation: false });
-  }
-  function visibleList() {
-    var out = [];
-    for (var k = 0; k < SIZE; k++) if (!isHidden(k)) out.push(k);
-    return out;
-  }
-  function fit() { fitTo(visibleList()); changed(); }
-  CG.fitTo = fitTo;
-  CG.fit = fit;
-  /** Small graphs: spread the layout so that it fills the canvas at scale 1 (nodes and
-   * labels at their own size), then fit. */
-  function spread() {
-    if (LOD) return;
-    var list = visibleList();
-    if (list.length < 2) return;
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    list.forEach(function (i) { var n = NODES[i]; x0 = Math.min(x0, n[3]); y0 = Math.min(y0, n[4]); x1 = Math.max(x1, n[3]); y1 = Math.max(y1, n[4]); });
-    var W = container.clientWidth || 800, H = container.clientHeight || 600;
-    var f = Math.min((W - 190) / Math.max(x1 - x0, 1), (H - 90) / Math.max(y1 - y0, 1));
-    var moves = [];
-    for (var k = 0; k < SIZE; k++) {
-      if (NODES[k][3] === null) continue;
-      NODES[k][3] *= f;
-      NODES[k][4] *= f;
-      moves.push({ id: NODES[k][0], x: NODES[k][3], y: NODES[k][4] });
-    }
-    nodes.update(moves);
-  }
-  /** Small graphs: push apart the nodes whose label boxes (drawn below the node)
-   * overlap, within the canvas, so that the first view has room for every label. */
-  function declutter() {
-    if (MODE !== "small") return;
-    var list = visibleList(), n = list.length;
-    var W = container.clientWidth || 800, H = container.clientHeight || 600;
-    var view = network.getViewPosition();
-    var hw = (W - 20) / 2, hh = (H - 20) / 2;
-    var R = [], X = [], Y = [];
-    list.forEach(function (i, k) {
-      var L = lines(i), r = nodeSize(i);
-      R.push([Math.max(L.width, 2 * r) / 2 + 3, r, r + 4 + L.text.length * (fontPx(i) + 2)]);
-      X.push(NODES[i][3]);
-      Y.push(NODES[i][4]);
-    });
-    for (var round = 0; round < 80; round++) {
-      var moved = 0;
-      for (var a = 0; a < n; a++) {
-        for (var b = a + 1; b < n; b++) {
-          var dx = Math.min(X[a] + R[a][0], X[b] + R[b][0]) - Math.max(X[a] - R[a][0], X[b] - R[b][0]);
-          if (dx <= 0) continue;
-          var dy = Math.min(Y[a] + R[a][2], Y[b] + R[b][2]) - Math.max(Y[a] - R[a][1], Y[b] - R[b][1]);
-          if (dy <= 0) continue;
-          moved++;
-          if (dx < dy) {
-            var sx = (X[a] < X[b] || (X[a] === X[b] && a < b) ? -1 : 1) * (dx / 2 + 0.5);
-            X[a] += sx; X[b] -= sx;
-          } else {
-            var sy = (Y[a] < Y[b] || (Y[a] === Y[b] && a < b) ? -1 : 1) * (dy / 2 + 0.5);
-            Y[a] += sy; Y[b] -= sy;
-          }
-        }
-      }
-      for (var k = 0; k < n; k++) {
-        X[k] = Math.max(view.x - hw + R[k][0], Math.min(view.x + hw - R[k][0], X[k]));
-        Y[k] = Math.max(view.y - hh + R[k][1], Math.min(view.y + hh - R[k][2], Y[k]));
-      }
-      if (!moved) break;
-    }
-    nodes.update(list.map(function (i, k) {
-      NODES[i][3] = X[k];
-      NODES[i][4] = Y[k];
-      return { id: NODES[i][0], x: X[k], y: Y[k] };
-    }));
-  }
-  spread();
-  fitTo(visibleList(), 1);
-  declutter();
-  fitTo(visibleList());
-  document.getElementById("fit").addEventListener("click", fit);
-
   // -- showing and hiding ------------------------------------------------------------------
 
   function refresh(list) {
     nodes.update(list.map(function (i) { return { id: NODES[i][0], hidden: isHidden(i) }; }));
-    updateCounts();
+    CG.hooks.counts.forEach(function (f) { f(); });
     changed();
   }
   CG.refresh = refresh;
@@ -470,7 +379,7 @@
     var hidden = unique(adjacency[i].filter(function (j) { return !shown[j]; }));
     if (hidden.length) {
       reveal(hidden, i);
-      status("expanded " + NODES[i][1] + ": " + hidden.length + " more nodes");
+      CG.status("expanded " + NODES[i][1] + ": " + hidden.length + " more nodes");
       return;
     }
     var leaves = unique(adjacency[i]).filter(function (j) {
@@ -478,46 +387,10 @@
     });
     leaves.forEach(function (j) { shown[j] = 0; });
     refresh(leaves);
-    status(leaves.length ? "collapsed " + NODES[i][1] + ": " + leaves.length + " nodes hidden"
+    CG.status(leaves.length ? "collapsed " + NODES[i][1] + ": " + leaves.length + " nodes hidden"
                          : "nothing to collapse: every neighbour of " + NODES[i][1] + " has other links");
   }
 
-  // -- legend: families, a shade per class, swatches in the node's shape -------------------
-
-  var SVG = "http://www.w3.org/2000/svg";
-  function swatch(shape, color) {
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("viewBox", "-10 -10 20 20");
-    svg.setAttribute("class", "swatch");
-    svg.setAttribute("aria-hidden", "true");
-    var s, pts = null;
-    if (shape === "square") { s = document.createElementNS(SVG, "rect"); s.setAttribute("x", "-7"); s.setAttribute("y", "-7"); s.setAttribute("width", "14"); s.setAttribute("height", "14"); }
-    else if (shape === "diamond") pts = "0,-9 9,0 0,9 -9,0";
-    else if (shape === "triangle") pts = "0,-9 9,7 -9,7";
-    else if (shape === "triangleDown") pts = "0,9 9,-7 -9,-7";
-    else if (shape === "hexagon") pts = "8,0 4,7 -4,7 -8,0 -4,-7 4,-7";
-    else if (shape === "star") pts = "0,-9 2.6,-3.2 8.6,-2.8 4,1.2 5.3,7.3 0,4 -5.3,7.3 -4,1.2 -8.6,-2.8 -2.6,-3.2";
-    else { s = document.createElementNS(SVG, "circle"); s.setAttribute("r", "7.5"); }
-    if (pts) { s = document.createElementNS(SVG, "polygon"); s.setAttribute("points", pts); }
-    s.setAttribute("fill", color);
-    s.setAttribute("stroke", darker(color));
-    s.setAttribute("stroke-width", "1.5");
-    svg.appendChild(s);
-    return svg;
-  }
-  CG.swatch = swatch;
-  var countCells = [], familyCells = [];
-  function updateCounts() {
-    var counts = CLASSES.map(function () { return 0; });
-    for (var k = 0; k < SIZE; k++) if (!isHidden(k)) counts[NODES[k][2]]++;
-    countCells.forEach(function (cell, c) { if (cell) cell.textContent = String(counts[c]); });
-    familyCells.forEach(function (cell, f) {
-      if (!cell) return;
-      var total = 0;
-      CLASSES.forEach(function (c, k) { if (c.family === f) total += counts[k]; });
-      cell.textContent = String(total);
-    });
-  }
   function setClassVisible(c, visible) {
     if (visible) hiddenClasses.delete(c); else hiddenClasses.add(c);
     var box = document.querySelector('#legend input[data-class="' + c + '"]');
@@ -540,60 +413,6 @@
   }
   CG.setClassVisible = setClassVisible;
   CG.setLayer = setLayer;
-  (function buildLegend() {
-    var list = document.getElementById("legend-items");
-    var totals = CLASSES.map(function () { return 0; });
-    NODES.forEach(function (n) { totals[n[2]]++; });
-    FAMILIES.forEach(function (f, fi) {
-      var members = CLASSES.map(function (c, k) { return k; }).filter(function (k) {
-        return CLASSES[k].family === fi && totals[k] > 0;
-      });
-      if (!members.length) return;
-      members.sort(function (a, b) { return totals[b] - totals[a] || CLASSES[a].label.localeCompare(CLASSES[b].label); });
-      var head = el("li", null, "family" + (f.layer ? " layer" : ""));
-      var hl = el("label");
-      var name = el("span", f.name, "name");
-      familyCells[fi] = el("span", "0", "count");
-      if (f.layer) {
-        var toggleBox = el("input");
-        toggleBox.type = "checkbox";
-        toggleBox.id = "layer-toggle";
-        toggleBox.checked = state.layer;
-        toggleBox.addEventListener("change", function () { setLayer(toggleBox.checked); });
-        hl.append(toggleBox, el("span", null, "bar"), name, familyCells[fi]);
-        hl.title = "Claims (who said what), sources and import records: a layer, off at first";
-      } else {
-        var bar = el("span", null, "bar");
-        bar.style.backgroundColor = f.color;
-        hl.append(bar, name, familyCells[fi]);
-      }
-      head.appendChild(hl);
-      list.appendChild(head);
-      members.forEach(function (c) {
-        var item = el("li", null, "class" + (f.layer ? " in-layer" : ""));
-        var label = el("label");
-        var box = el("input");
-        box.type = "checkbox";
-        box.checked = true;
-        box.setAttribute("data-class", String(c));
-        box.addEventListener("change", function () { setClassVisible(c, box.checked); });
-        var cname = el("span", CLASSES[c].label, "name");
-        if (CLASSES[c].iri) cname.title = curie(CLASSES[c].iri);
-        countCells[c] = el("span", "0", "count");
-        label.append(box, swatch(CLASSES[c].shape, CLASSES[c].color), cname, countCells[c]);
-        item.appendChild(label);
-        list.appendChild(item);
-      });
-    });
-    updateCounts();
-  })();
-
-  // -- status --------------------------------------------------------------------------------
-
-  var statusLine = document.getElementById("status");
-  var baseStatus = statusLine.textContent;
-  function status(text) { statusLine.textContent = text ? baseStatus + " · " + text : baseStatus; }
-  CG.status = status;
 
   // -- selection -------------------------------------------------------------------------------
 
@@ -624,96 +443,7 @@
     if (params.nodes.length) toggle(index.get(params.nodes[0]));
   });
 
-  // -- search ----------------------------------------------------------------------------------
-
-  var searchBox = document.getElementById("search");
-  var results = document.getElementById("results");
-  var haystack = NODES.map(function (n) { return [String(n[1]).toLowerCase(), curie(n[0]).toLowerCase(), n[0].toLowerCase()]; });
-  function find(text) {
-    var q = text.trim().toLowerCase();
-    if (!q) return [];
-    var found = [];
-    for (var k = 0; k < SIZE; k++) {
-      var h = haystack[k], score;
-      if (h[0] === q || h[1] === q || h[2] === q) score = 0;
-      else if (h[0].indexOf(q) === 0 || h[1].indexOf(q) === 0) score = 1;
-      else if (h[0].indexOf(q) >= 0 || h[1].indexOf(q) >= 0) score = 2;
-      else continue;
-      found.push([score, isHidden(k) ? 1 : 0, NODES[k][1], k]);
-    }
-    found.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0); });
-    return found.slice(0, 30).map(function (f) { return f[3]; });
-  }
-  function showResults() {
-    var hits = find(searchBox.value);
-    results.replaceChildren();
-    hits.forEach(function (k) {
-      var li = el("li");
-      li.setAttribute("role", "option");
-      var b = el("button");
-      b.type = "button";
-      b.appendChild(el("span", NODES[k][1]));
-      b.appendChild(el("span", curie(NODES[k][0]), "curie"));
-      b.addEventListener("click", function () { results.hidden = true; focus(k); });
-      li.appendChild(b);
-      results.appendChild(li);
-    });
-    results.hidden = hits.length === 0;
-    if (searchBox.value.trim()) status(hits.length ? hits.length + (hits.length === 30 ? "+" : "") + " matches" : "no match");
-    else status("");
-    return hits;
-  }
-  searchBox.addEventListener("input", showResults);
-  searchBox.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter") {
-      var hits = find(searchBox.value);
-      if (hits.length) { results.hidden = true; focus(hits[0]); }
-      ev.preventDefault();
-    } else if (ev.key === "Escape") {
-      results.hidden = true;
-    } else if (ev.key === "ArrowDown" && !results.hidden) {
-      var first = results.querySelector("button");
-      if (first) first.focus();
-      ev.preventDefault();
-    }
-  });
-  results.addEventListener("keydown", function (ev) {
-    var items = Array.from(results.querySelectorAll("button"));
-    var at = items.indexOf(document.activeElement);
-    if (ev.key === "ArrowDown" && at < items.length - 1) { items[at + 1].focus(); ev.preventDefault(); }
-    else if (ev.key === "ArrowUp") { (at > 0 ? items[at - 1] : searchBox).focus(); ev.preventDefault(); }
-    else if (ev.key === "Escape") { results.hidden = true; searchBox.focus(); }
-  });
-  document.addEventListener("click", function (ev) {
-    if (!document.getElementById("find").contains(ev.target)) results.hidden = true;
-  });
-
-  // -- PNG -------------------------------------------------------------------------------------
-
-  /** The current view as a PNG data: URL (white background); also offered as a download. */
-  function png(download) {
-    var src = container.querySelector("canvas");
-    var out = document.createElement("canvas");
-    out.width = src.width;
-    out.height = src.height;
-    var ctx = out.getContext("2d");
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(src, 0, 0);
-    var url = out.toDataURL("image/png");
-    if (download !== false) {
-      var a = document.createElement("a");
-      a.href = url;
-      a.download = "cartgraph.png";
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    }
-    return url;
-  }
-  document.getElementById("png").addEventListener("click", function () { png(true); });
-
-  api.find = function (text) { return find(text).map(function (k) { return NODES[k][0]; }); };
+  api.find = function (text) { return CG.find(text).map(function (k) { return NODES[k][0]; }); };
   api.focus = function (id) { focus(index.get(id)); };
   api.details = function (id) { select(index.get(id)); };
   api.expand = function (id) { toggle(index.get(id)); };
@@ -722,6 +452,11 @@
     if (c >= 0) setClassVisible(c, visible);
   };
   api.setLayer = setLayer;
-  api.fitTo = function (ids) { fitTo(ids.map(function (id) { return index.get(id); })); };
-  api.png = function () { return png(false); };
+  api.fitTo = function (ids) { CG.fitTo(ids.map(function (id) { return index.get(id); })); };
+  CG.darker = darker;
+  CG.lines = lines;
+  CG.nodeSize = nodeSize;
+  CG.fontPx = fontPx;
+  CG.nodes = nodes;
+  CG.toggle = toggle;
 })();

@@ -50,6 +50,7 @@ def _static() -> dict[str, str]:
     return {"template": _asset("template.html"), "css": _asset("explorer.css"),
             "vis": _inline_script(_asset("assets/vis-network.min.js")),
             "explorer": _inline_script(_asset("explorer.js")),
+            "controls": _inline_script(_asset("controls.js")),
             "panel": _inline_script(_asset("panel.js")),
             "story": _inline_script(_asset("story.js"))}
 
@@ -96,11 +97,13 @@ def render(data: dict[str, Any], *, title: str, status: str) -> str:
     from markupsafe import Markup
 
     static = _static()
-    scripts = [static["vis"], static["explorer"], static["panel"], static["story"]]
+    scripts = [static["vis"], static["explorer"], static["controls"], static["panel"],
+               static["story"]]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(static["template"])
     return template.render(
         title=title, status=status, csp=csp(scripts), css=Markup(static["css"]),
         data=Markup(escape_json(data)), vis=Markup(static["vis"]),
-        explorer=Markup(static["explorer"]), panel=Markup(static["panel"]),
+        explorer=Markup(static["explorer"]), controls=Markup(static["controls"]),
+        panel=Markup(static["panel"]),
         story=Markup(static["story"]))

@@ -1,4 +1,4 @@
-/* cartgraph explorer, part 2 of 3: the details card of the selected entity.
+/* cartgraph explorer, part 3 of 4: the details card of the selected entity.
  *
  * Name, kind, a one-line description; what each source says about it (claims,
  * with the curators' check status, and a warning where sources disagree); its

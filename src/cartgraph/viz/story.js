@@ -1,4 +1,4 @@
-/* cartgraph explorer, part 3 of 3: where to start, state in the URL, keyboard.
+/* cartgraph explorer, part 4 of 4: where to start, state in the URL, keyboard.
  *
  * "Start here" lists the story's chapters (built by the page generator from
  * the graph: the centre's timeline, then timelines of dated entities). A step
