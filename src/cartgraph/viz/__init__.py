@@ -92,6 +92,8 @@ class View:
 
 def _status(summary: dict[str, Any]) -> str:
     text = f"{summary['nodes']} nodes, {summary['edges']} edges"
+    if summary.get("layer"):
+        text += f" ({summary['layer']} of the nodes are claims and sources, a layer)"
     if summary["focus"]:
         from ..namespaces import curie
 
@@ -167,6 +169,7 @@ def build(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
     draft = d.payload(collected, mode=mode, max_nodes=max_nodes)
     domain, layer = draft.pop("_domain"), draft.pop("_layer")
     nodes = draft["nodes"]
+    draft["summary"]["layer"] = sum(1 for n in nodes[:drawn] if n[0] in layer)
     if mode == "small":
         order = [n[0] for n in nodes[:drawn]]
         centre = nodes[draft["centre"]][0] if draft["centre"] is not None else None

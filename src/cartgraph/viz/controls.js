@@ -47,7 +47,8 @@
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     list.forEach(function (i) { var n = NODES[i]; x0 = Math.min(x0, n[3]); y0 = Math.min(y0, n[4]); x1 = Math.max(x1, n[3]); y1 = Math.max(y1, n[4]); });
     var W = container.clientWidth || 800, H = container.clientHeight || 600;
-    var f = Math.min((W - 190) / Math.max(x1 - x0, 1), (H - 90) / Math.max(y1 - y0, 1));
+    // At most scale 1: a handful of nodes is not blown up to the canvas' size.
+    var f = Math.min((W - 190) / Math.max(x1 - x0, 1), (H - 90) / Math.max(y1 - y0, 1), 1);
     var moves = [];
     for (var k = 0; k < SIZE; k++) {
       if (NODES[k][3] === null) continue;
@@ -134,15 +135,23 @@
   }
   CG.swatch = swatch;
   var countCells = [], familyCells = [];
+  var rows = [], familyRows = [];
+  /** Counts of the nodes drawn (whether or not their class or layer is ticked); a class,
+   * or a family, with none is not listed. */
   function updateCounts() {
     var counts = CLASSES.map(function () { return 0; });
-    for (var k = 0; k < SIZE; k++) if (!isHidden(k)) counts[NODES[k][2]]++;
-    countCells.forEach(function (cell, c) { if (cell) cell.textContent = String(counts[c]); });
+    for (var k = 0; k < SIZE; k++) if (CG.shown[k]) counts[NODES[k][2]]++;
+    countCells.forEach(function (cell, c) {
+      if (!cell) return;
+      cell.textContent = String(counts[c]);
+      rows[c].hidden = counts[c] === 0;
+    });
     familyCells.forEach(function (cell, f) {
       if (!cell) return;
       var total = 0;
       CLASSES.forEach(function (c, k) { if (c.family === f) total += counts[k]; });
       cell.textContent = String(total);
+      familyRows[f].hidden = total === 0;
     });
   }
   (function buildLegend() {
@@ -174,6 +183,7 @@
       }
       head.appendChild(hl);
       list.appendChild(head);
+      familyRows[fi] = head;
       members.forEach(function (c) {
         var item = el("li", null, "class" + (f.layer ? " in-layer" : ""));
         var label = el("label");
@@ -188,6 +198,7 @@
         label.append(box, swatch(CLASSES[c].shape, CLASSES[c].color), cname, countCells[c]);
         item.appendChild(label);
         list.appendChild(item);
+        rows[c] = item;
       });
     });
     updateCounts();
