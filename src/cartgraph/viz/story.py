@@ -62,10 +62,14 @@ def _first(rows: list[tuple[Any, Any, str]], predicate: str) -> Any:
     return None
 
 
+_DATE_TYPES = {ox.NamedNode(d) for d in DATES}
+
+
 def _date(rows: list[tuple[Any, Any, str]]) -> list[tuple[str, str]]:
     """(predicate, lexical date) of each date-typed value."""
+    literal, types = ox.Literal, _DATE_TYPES
     return [(p.value, o.value) for p, o, _g in rows
-            if type(o) is ox.Literal and o.datatype.value in DATES and p.value not in NOT_EVENTS]
+            if type(o) is literal and o.datatype in types and p.value not in NOT_EVENTS]
 
 
 class _Teller:
@@ -243,8 +247,11 @@ class _Teller:
 
     def _timelines(self, seen: set[str]) -> list[dict[str, Any]]:
         groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        mains: dict[frozenset[str], str | None] = {}
         for n in self.domain:
-            main = self.vocab.main_class(self.types.get(n, ()))
+            kinds = self.types.get(n, frozenset())
+            main = mains[kinds] if kinds in mains else \
+                mains.setdefault(kinds, self.vocab.main_class(kinds))
             if main is None:
                 continue
             for p, d in _date(self.rows.get(n, [])):
