@@ -82,8 +82,9 @@ def bundled_html(bundled_store: Store) -> str:
     return view(bundled_store).html
 
 
-def test_the_first_view_reads_at_1280x800(open_page, bundled_html):
-    opened = open_page(bundled_html, size=SCREEN)
+@pytest.mark.parametrize("size", [SCREEN, (1366, 768), (1920, 1080)])
+def test_the_first_view_reads_at_1280x800(open_page, bundled_html, size):
+    opened = open_page(bundled_html, size=size)
     m = opened.js(MEASURE)
     _check_readable(m)
     drawn = {lab["id"] for lab in m["labels"]}

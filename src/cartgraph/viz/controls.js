@@ -65,15 +65,17 @@
     var list = visibleList(), n = list.length;
     var W = container.clientWidth || 800, H = container.clientHeight || 600;
     var view = network.getViewPosition();
-    var hw = (W - 20) / 2, hh = (H - 20) / 2;
+    // A small canvas: lay out for a usual one and let the fit scale it down (minor labels
+    // then wait for a zoom) rather than squash the story together.
+    var hw = (Math.max(W, 1040) - 20) / 2, hh = (Math.max(H, 740) - 20) / 2;
     var R = [], X = [], Y = [];
     list.forEach(function (i, k) {
       var L = lines(i), r = nodeSize(i);
-      R.push([Math.max(L.width, 2 * r) / 2 + 3, r, r + 4 + L.text.length * (fontPx(i) + 2)]);
+      R.push([Math.max(L.width, 2 * r) / 2 + 4, r + 2, r + 6 + L.text.length * (fontPx(i) + 2)]);
       X.push(NODES[i][3]);
       Y.push(NODES[i][4]);
     });
-    for (var round = 0; round < 80; round++) {
+    for (var round = 0; round < 300; round++) {
       var moved = 0;
       for (var a = 0; a < n; a++) {
         for (var b = a + 1; b < n; b++) {

@@ -240,6 +240,12 @@
       var spots = [[x - w / 2, y + rad + 2], [x - w / 2, y - rad - 2 - h],
                    [x + rad + 4, y - h / 2], [x - rad - 4 - w, y - h / 2],
                    [x + g, y + g], [x - g - w, y + g], [x + g, y - g - h], [x - g - w, y - g - h]];
+      if (NODES[n][6] >= 0 && NODES[n][6] <= 2) {
+        // Near the centre of the story: a few spots a little further out before giving up.
+        var f = rad + 14;
+        spots.push([x - w / 2, y + f], [x - w / 2, y - f - h], [x + f, y - h / 2], [x - f - w, y - h / 2],
+                   [x + 4, y + f], [x - w - 4, y + f], [x + 4, y - f - h], [x - w - 4, y - f - h]);
+      }
       for (var s = 0; s < spots.length; s++) {
         var box = [spots[s][0], spots[s][1], spots[s][0] + w, spots[s][1] + h];
         if (box[0] < 2 || box[1] < 2 || box[2] > W - 2 - right || box[3] > H - 2 - bottom) continue;
