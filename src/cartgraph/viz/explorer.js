@@ -250,7 +250,7 @@
         var box = [spots[s][0], spots[s][1], spots[s][0] + w, spots[s][1] + h];
         if (box[0] < 2 || box[1] < 2 || box[2] > W - 2 - right || box[3] > H - 2 - bottom) continue;
         if (hits(box, n)) continue;
-        ctx.fillStyle = "rgba(255,255,255,0.78)";  // edges behind a label do not strike it
+        ctx.fillStyle = "rgba(255,255,255,0.9)";  // edges behind a label do not strike it
         ctx.fillRect(box[0] - 2, box[1] - 1, w + 4, h + 1);
         ctx.font = fontOf(n);
         ctx.lineWidth = 4;
