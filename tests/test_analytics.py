@@ -105,8 +105,40 @@ def test_path_follows_edges_backwards_and_is_shortest(bundled_store):
     assert "<--cg:locatedIn--" in analytics.format_path(back)
     projection = analytics.to_networkx(bundled_store).to_undirected(as_view=True)
     for a, b in [(CASE, RESOURCE + "dzi"), (RESOURCE + "nejm", RESOURCE + "erlangen")]:
-        assert len(analytics.shortest_path(bundled_store, a, b)) == \
+        assert len(analytics.shortest_path(bundled_store, a, b, via_any=True)) == \
             nx.shortest_path_length(projection, a, b)
+
+
+def _domain_projection(store):
+    """The projection without schema, claims, sources, imports and cg:mentions."""
+    graph = nx.Graph()
+    for s, o, p in analytics.to_networkx(store, exclude_schema=True).edges(keys=True):
+        if p != VOCAB + "mentions":
+            graph.add_edge(s, o)
+    kinds = {VOCAB + "Claim", VOCAB + "Source", VOCAB + "Import"}
+    graph.remove_nodes_from([n for n, c in analytics.to_networkx(store).nodes(data="class")
+                             if c in kinds or n.startswith(RESOURCE + "source-")])
+    return graph
+
+
+def test_path_follows_domain_relations_not_mentions_or_claims(bundled_store):
+    sle, kymriah = RESOURCE + "sle", RESOURCE + "kymriah"
+    steps = analytics.shortest_path(bundled_store, "cgr:sle", "cgr:kymriah")
+    predicates = {s.predicate for s in steps}
+    assert VOCAB + "mentions" not in predicates
+    assert not {VOCAB + "about", VOCAB + "claimedValue"} & predicates
+    assert len(steps) == nx.shortest_path_length(_domain_projection(bundled_store), sle, kymriah)
+    assert [s.target for s in steps][-1] == kymriah
+    anything = analytics.shortest_path(bundled_store, "cgr:sle", "cgr:kymriah", via_any=True)
+    assert len(anything) < len(steps)
+    assert VOCAB + "mentions" in {s.predicate for s in anything}
+
+
+def test_path_may_start_at_a_claim(bundled_store):
+    steps = analytics.shortest_path(bundled_store, "cgr:claim-article-age-at-treatment",
+                                    "cgr:uker")
+    assert steps[0].source == RESOURCE + "claim-article-age-at-treatment"
+    assert steps[-1].target == UKER
 
 
 @pytest.mark.parametrize(("a", "b", "message"), [
@@ -211,6 +243,9 @@ def test_cli_path_and_neighbors(run):
     assert steps[0]["predicate"] == VOCAB + "treatedAt"
     near = run("neighbors", "cgr:uker", "--depth", "2")
     assert near.exit_code == 0 and "distance 2:" in near.stdout
+    via = run("path", "cgr:sle", "cgr:kymriah", "--via-any")
+    assert via.exit_code == 0 and "cg:mentions" in via.output
+    assert "cg:mentions" not in run("path", "cgr:sle", "cgr:kymriah").output
     bad = run("path", "cgr:nothing", "cgr:uker")
     assert bad.exit_code == 1
     assert "cgr:nothing: no such entity in the store" in bad.stderr

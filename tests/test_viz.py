@@ -13,7 +13,7 @@ import pytest
 
 from cartgraph import Store
 from cartgraph.errors import CartgraphError, InputError, QueryError
-from cartgraph.namespaces import RESOURCE, VOCAB
+from cartgraph.namespaces import RDF_TYPE, RESOURCE, VOCAB
 from cartgraph.viz import View, view
 
 EVIL = "</script><img src=x onerror=alert(1)> \u2028\u2029 & <!-- done"
@@ -50,7 +50,7 @@ def test_scripts_are_inlined_and_hashed_in_the_csp(page):
     assert "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
     assert "img-src data: blob:" in csp and "http" not in csp
     scripts = _scripts(page)
-    assert len(scripts) == 2 and "vis-network" in scripts[0]
+    assert len(scripts) == 5 and "vis-network" in scripts[0]
     hashes = set(re.findall(r"'sha256-([^']+)'", csp))
     assert hashes == {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
                       for s in scripts}
@@ -62,8 +62,11 @@ def test_the_page_has_legend_search_and_the_data(page):
     labels = {n[1] for n in data["nodes"]}
     assert "University Hospital Erlangen" in labels
     classes = {c["iri"]: c for c in data["classes"]}
-    assert classes[VOCAB + "Hospital"]["color"] == "#0072B2"
-    assert classes[VOCAB + "Hospital"]["shape"] == "box"
+    families = [f["name"] for f in data["families"]]
+    hospital = classes[VOCAB + "Hospital"]
+    assert families[hospital["family"]] == "Organisations"
+    assert hospital["shape"] == "square", "the ontology's box, drawn with its label outside"
+    assert classes[VOCAB + "PatientCase"]["shape"] == "star"
     assert not any(n[0].startswith(VOCAB) for n in data["nodes"]), "the ontology is not drawn"
     assert "https://w3id.org/cartgraph/graph/provenance" not in data["graphs"]
 
@@ -96,7 +99,7 @@ def test_data_round_trips_script_like_labels_safely():
     for bad in ("<", ">", "&", "\u2028", "\u2029"):
         assert bad not in block
     assert "\\u003c/script\\u003e" in block
-    assert page.count("</script>") == 3
+    assert page.count("</script>") == 6
     data = _data(page)
     assert EVIL in {n[1] for n in data["nodes"]}
 
@@ -256,3 +259,118 @@ def test_the_garbage_collector_is_paused_only_while_building(bundled_store):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- families, claims, sources and the story (issue 13) ----------------------------------
+
+
+def test_families_come_from_the_class_hierarchy_and_take_new_classes(memory_store):
+    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
+    g = ox.NamedNode("https://example.org/more")
+    trial = ox.NamedNode(VOCAB + "PhaseOneTrial")
+    thing = ox.NamedNode(RESOURCE + "trial-1")
+    memory_store.ox.extend([
+        ox.Quad(trial, ox.NamedNode(rdfs + "subClassOf"), ox.NamedNode(VOCAB + "ClinicalTrial"), g),
+        ox.Quad(thing, ox.NamedNode(RDF_TYPE), trial, g),
+        ox.Quad(thing, ox.NamedNode(rdfs + "label"), ox.Literal("A phase 1 trial"), g),
+        ox.Quad(thing, ox.NamedNode(VOCAB + "studiedCondition"), ox.NamedNode(RESOURCE + "sle"), g),
+    ])
+    data = _data(view(memory_store).html)
+    classes = {c["iri"]: c for c in data["classes"]}
+    names = [f["name"] for f in data["families"]]
+    assert names[classes[trial.value]["family"]] == "Research"
+    assert names[classes[VOCAB + "CaseSeries"]["family"]] == "Research"
+    assert names[classes[VOCAB + "Claim"]["family"]] == "Claims and sources"
+    assert [f["layer"] for f in data["families"]].count(True) == 1
+    # One hue per family, a different shade per class within it.
+    research = [c["color"] for c in data["classes"] if names[c["family"]] == "Research"]
+    assert len(set(research)) == len(research)
+    hues = {f["color"] for f in data["families"]}
+    assert len(hues) == len(data["families"])
+
+
+def test_claims_carry_who_said_what_and_their_check(page):
+    data = _data(page)
+    nodes = data["nodes"]
+    case = next(i for i, n in enumerate(nodes) if n[0] == RESOURCE + "case-erlangen-sle-1")
+    ages = sorted((c[3], c[5], c[8]) for c in data["claims"]
+                  if c[1] == case and c[2] == "age at treatment")
+    assert [a[0] for a in ages] == ["16", "20"]
+    assert ages[0][1] == "contradicted" and all(a[2] for a in ages), "functional: a conflict"
+    assert data["centre"] == case, "the story starts from the entity most claims are about"
+    assert nodes[case][6] == 0
+    uker = next(n for n in nodes if n[0] == RESOURCE + "uker")
+    assert uker[6] == 1
+
+
+def test_sources_have_title_date_and_link(page):
+    data = _data(page)
+    by_graph = dict(zip(data["graphs"], data["sources"], strict=True))
+    nejm = by_graph[RESOURCE + "source-nejm-2021"]
+    assert nejm["name"] == "Mougiakakos et al. 2021 (N Engl J Med)"
+    assert nejm["date"] == "5 August 2021"
+    assert nejm["link"] == "https://pubmed.ncbi.nlm.nih.gov/34347960/"
+
+
+def test_the_story_is_read_from_the_dates_in_the_graph(page):
+    data = _data(page)
+    first, *rest = data["story"]
+    assert first["title"] == "The story of Erlangen SLE case 1"
+    dates = [s["date"] for s in first["steps"][1:]]
+    assert "March 2021" in dates and "5 August 2021" in dates
+    years = [d[-4:] for d in dates]
+    assert years == sorted(years), "a timeline, oldest first"
+    approvals = next(c for c in rest if "approval" in c["title"])
+    names = [s["title"] for s in approvals["steps"]]
+    assert names[0] == "Kymriah" and len(names) == 7
+    for chapter in data["story"]:
+        for step in chapter["steps"]:
+            assert step["nodes"] and all(0 <= i < len(data["nodes"]) for i in step["nodes"])
+
+
+# -- pyvis for notebook users ----------------------------------------------------------
+
+
+def test_to_pyvis_has_the_views_nodes_colours_and_plain_titles(bundled_store):
+    from pyvis.network import Network
+
+    from cartgraph.viz import to_pyvis
+
+    net = to_pyvis(bundled_store)
+    assert isinstance(net, Network)
+    data = _data(view(bundled_store).html)
+    layer = {i for i, f in enumerate(data["families"]) if f["layer"]}
+    expected = {n[0]: n for n in data["nodes"]
+                if not n[5] and data["classes"][n[2]]["family"] not in layer}
+    got = {n["id"]: n for n in net.nodes}
+    assert set(got) == set(expected)
+    for node_id, n in got.items():
+        cls = data["classes"][expected[node_id][2]]
+        assert n["label"] == expected[node_id][1]
+        assert n["color"] == cls["color"] and n["shape"] == cls["shape"]
+        assert n["physics"] is False
+        assert "<" not in n["title"] and n["title"].startswith(n["label"])
+    case = got[RESOURCE + "case-erlangen-sle-1"]
+    assert "Patient case · People and cases" in case["title"]
+    assert not any(e["title"] == "mentions" for e in net.edges), "mentions are bookkeeping"
+    assert len(to_pyvis(bundled_store, layer=True).nodes) > len(net.nodes)
+
+
+def test_to_pyvis_page_escapes_script_like_labels():
+    from cartgraph.viz import to_pyvis
+
+    net = to_pyvis(_evil_store())
+    assert EVIL in {n["label"] for n in net.nodes}, "labels stay as they are, as text"
+    html_text = net.generate_html()
+    assert EVIL not in html_text and "<img src=x" not in html_text
+
+
+def test_the_readme_pyvis_example_runs(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = next(b for b in re.findall(r"```text\n(.*?)```", readme, re.S) if "to_pyvis(" in b)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    page = (tmp_path / "sle.html").read_text(encoding="utf-8")
+    assert "Systemic lupus erythematosus" in page

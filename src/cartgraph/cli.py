@@ -455,15 +455,18 @@ def stats(state: State, fmt: str, centrality: bool) -> None:
 @cli.command()
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
+@click.option("--via-any", is_flag=True, help="Also go through claims, sources, import "
+              "records and cg:mentions (by default only domain relations are followed).")
 @format_option("text", "json", default="text")
 @pass_state
-def path(state: State, a: str, b: str, fmt: str) -> None:
+def path(state: State, a: str, b: str, via_any: bool, fmt: str) -> None:
     """The shortest path between two entities (IRIs, CURIEs or names), edges both ways."""
     from .analytics import format_path, shortest_path
     from .resolve import entity_argument
 
     store = state.store()
-    steps = shortest_path(store, entity_argument(store, a), entity_argument(store, b))
+    steps = shortest_path(store, entity_argument(store, a), entity_argument(store, b),
+                          via_any=via_any)
     emit([s.to_json() for s in steps], fmt, lambda _: format_path(steps))
 
 

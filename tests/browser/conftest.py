@@ -59,10 +59,11 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., Opened]]:
     """Write ``html`` to a file, open it via file:// and wait for the first drawn frame."""
     contexts = []
 
-    def opener(html: str, name: str = "view.html") -> Opened:
+    def opener(html: str, name: str = "view.html", *, size: tuple[int, int] = (1400, 900),
+               fragment: str = "") -> Opened:
         target = tmp_path / name
         target.write_text(html, encoding="utf-8")
-        context = browser.new_context(viewport={"width": 1400, "height": 900},
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                       accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
@@ -70,7 +71,7 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., Opened]]:
         page.on("request", lambda r: opened.requests.append(r.url))
         page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: opened.errors.append(str(e)))
-        page.goto(target.as_uri())
+        page.goto(target.as_uri() + fragment)
         # A selector, not wait_for_function: the page's CSP forbids eval, which
         # Playwright's polling predicates need.
         page.wait_for_selector("html[data-drawn=true]", state="attached", timeout=30_000)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import html
 import io
 import json
 import re
@@ -401,12 +400,10 @@ def _explorer_csp(page: bytes) -> str:
     The meta tag's content is HTML-escaped (``&#39;sha256-...&#39;``): a header
     needs the unescaped text, or browsers drop every script source it names.
     """
-    m = re.search(rb'<meta[^>]+http-equiv=["\']Content-Security-Policy["\'][^>]*'
-                  rb'content=["\']([^"\']+)["\']', page, re.I)
-    if not m:
-        return _EXPLORER_CSP
-    policy = html.unescape(m[1].decode("utf-8", errors="replace"))
-    if not re.fullmatch(r"[\x20-\x7e]+", policy):
+    from ..viz.page import policy_of
+
+    policy = policy_of(page)
+    if not policy or not re.fullmatch(r"[\x20-\x7e]+", policy):
         return _EXPLORER_CSP
     directives = [d.strip() for d in policy.split(";") if d.strip()
                   and not d.strip().lower().startswith("frame-ancestors")]

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import CartgraphError
 from ..files import atomic_output
 
-__all__ = ["View", "view"]
+__all__ = ["View", "to_pyvis", "view"]
 
 #: Up to this many nodes, physics runs until the layout is stable, then stops.
 PHYSICS_NODES = 300
@@ -80,6 +80,8 @@ class View:
 
 def _status(summary: dict[str, Any]) -> str:
     text = f"{summary['nodes']} nodes, {summary['edges']} edges"
+    if summary.get("layer"):
+        text += f" ({summary['layer']} of the nodes are claims and sources, a layer)"
     if summary["focus"]:
         from ..namespaces import curie
 
@@ -130,8 +132,19 @@ def view(store: Any, *, focus: str | None = None, depth: int = 2, query: str | N
 
 def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_nodes: int,
           literals: bool, title: str) -> View:
+    from . import page
+
+    draft = build(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
+                  literals=literals)
+    summary = draft["summary"]
+    return View(page.render(draft, title=title, status=_status(summary)), summary)
+
+
+def build(store: Any, *, focus: str | None, depth: int, query: str | None, max_nodes: int,
+          literals: bool) -> dict[str, Any]:
+    """The page's data (see :func:`cartgraph.viz.data.payload`) with the nodes laid out."""
     from . import data as d
-    from . import layout, page
+    from . import layout
 
     collected = d.collect(store, focus=focus, depth=depth, query=query, max_nodes=max_nodes,
                           literals=literals)
@@ -142,10 +155,33 @@ def _view(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
     mode = "small" if drawn <= PHYSICS_NODES else \
         "lod" if drawn > LOD_NODES or len(links) > LOD_EDGES else "full"
     draft = d.payload(collected, mode=mode, max_nodes=max_nodes)
+    domain, layer = draft.pop("_domain"), draft.pop("_layer")
     nodes = draft["nodes"]
-    spacing = 60.0 if mode == "lod" else 110.0
-    placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
-    for node, (x, y) in zip(nodes, placed, strict=False):
-        node[3], node[4] = x, y
-    summary = draft["summary"]
-    return View(page.render(draft, title=title, status=_status(summary)), summary)
+    draft["summary"]["layer"] = sum(1 for n in nodes[:drawn] if n[0] in layer)
+    if mode == "small":
+        order = [n[0] for n in nodes[:drawn]]
+        centre = nodes[draft["centre"]][0] if draft["centre"] is not None else None
+        extra: dict[str, list[str]] = {n: [] for n in order if n in layer}
+        for s, _p, o, _g in collected.edges:
+            if s in extra and o in domain:
+                extra[s].append(o)
+            elif o in extra and s in domain:
+                extra[o].append(s)
+        drawn_domain = {n: {m for m in domain[n] if m in index and index[m] < drawn}
+                        for n in order if n in domain}
+        found = layout.radial(order, centre, drawn_domain, extra)
+        for node in nodes[:drawn]:
+            node[3], node[4] = found.get(node[0], (0.0, 0.0))
+    else:
+        spacing = 60.0 if mode == "lod" else 110.0
+        placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
+        for node, (x, y) in zip(nodes, placed, strict=False):
+            node[3], node[4] = x, y
+    return draft
+
+
+def to_pyvis(store: Any, **options: Any) -> Any:
+    """The view as a populated ``pyvis.network.Network``; see :mod:`cartgraph.viz.notebook`."""
+    from .notebook import to_pyvis as convert
+
+    return convert(store, **options)

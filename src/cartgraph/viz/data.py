@@ -20,17 +20,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .. import analytics as an
+from .. import graphview as an
 from ..errors import QueryError
 from ..namespaces import PREFIXES, PROVENANCE_GRAPH, RDF_TYPE, RESOURCE
+from . import families as fam
+from .story import tell
 
 __all__ = ["Collected", "collect", "payload"]
 
-#: Okabe-Ito and Paul Tol colours, for classes the ontology gives no colour.
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-           "#44AA99", "#882255", "#117733", "#999933", "#AA4499", "#332288", "#88CCEE"]
-SHAPES = {"dot", "box", "diamond", "star", "triangle", "triangleDown", "square", "ellipse",
-          "hexagon", "circle", "database", "text"}
 NO_CLASS = "(no class)"
 
 
@@ -393,8 +390,12 @@ def _details(c: Collected, everyone: list[str], index: dict[str, int], graphs: _
 def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
     """The JSON data the page reads: nodes, edges, classes, details, what was left out.
 
-    Nodes are ``[id, label, class index, x, y, reserve]``, with x and y None
-    (the caller lays out the drawn nodes); edges ``[from, to, predicate, graph]``.
+    Nodes are ``[id, label, class index, x, y, reserve, rank]``, with x and y
+    None (the caller lays out the drawn nodes) and rank the distance from the
+    story's centre (-1: not reached along domain relations); edges ``[from, to,
+    predicate, graph]``. ``families``, ``sources``, ``claims``, ``story`` and
+    ``centre`` are described in :mod:`.families` and :mod:`.story`; the key
+    ``_domain`` (node -> domain neighbours) is for the layout, not the page.
     """
     vocab = c.vocab
     everyone = c.drawn + c.reserve
@@ -410,23 +411,31 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
     used = sorted({m for m in main_of.values() if m is not None})
     vocab.learn(used)
     class_index = {iri: i for i, iri in enumerate(used)}
+    parents = {iri: info.parents for iri, info in vocab.classes.items()}
+    shapes = {iri: info.shape for iri, info in vocab.classes.items()}
+    families, looks = fam.assign(used, parents, shapes)
     classes = []
-    for i, iri in enumerate(used):
-        info = vocab.classes.get(iri)
-        shape = info.shape if info and info.shape in SHAPES else "dot"
-        color = info.color if info and info.color else PALETTE[i % len(PALETTE)]
-        classes.append({"iri": iri, "label": vocab.class_label(iri), "color": color,
-                        "shape": shape})
+    for iri in used:
+        look = looks[iri]
+        classes.append({"iri": iri, "label": vocab.class_label(iri), "color": look["color"],
+                        "shape": look["shape"], "family": look["family"]})
     if any(main_of[types[n]] is None for n in everyone):
-        classes.append({"iri": "", "label": NO_CLASS, "color": "#BBBBBB", "shape": "dot"})
+        families.append({"name": "Other", "color": fam.NO_CLASS_COLOR, "layer": False})
+        classes.append({"iri": "", "label": NO_CLASS, "color": fam.NO_CLASS_COLOR,
+                        "shape": "dot", "family": len(families) - 1})
     none = len(classes) - 1
+    layer_classes = {iri for iri in used if families[looks[iri]["family"]]["layer"]}
+    in_layer = {n for n in everyone if main_of[types[n]] in layer_classes}
+    told = tell(c, everyone, index, labels, in_layer, types, vocab, graphs.items())
+    ranks = told["ranks"]
     nodes = []
     for i, n in enumerate(everyone):
         lit = c.literal_nodes.get(n)
         label = lit.value if lit is not None else labels.get(n)
         main = main_of[types[n]]
         cls = class_index.get(main, none) if main is not None else none
-        nodes.append([n, label, cls, None, None, 0 if i < len(c.drawn) else 1])
+        nodes.append([n, label, cls, None, None, 0 if i < len(c.drawn) else 1,
+                      ranks.get(n, -1)])
     edges: list[tuple[int, int, int, int]] = []
     add = edges.append
     pindex, gindex = preds.index, graphs.index
@@ -437,18 +446,33 @@ def payload(c: Collected, *, mode: str, max_nodes: int) -> dict[str, Any]:
             add((a, b, preds(p) if pi is None else pi, graphs(g) if gi is None else gi))
     predicates = preds.items()
     vocab.learn(predicates)
+    graph_names = graphs.items()
+    sources = told["sources"] + tell_more(told, graph_names)
     drawn_edges = sum(1 for e in edges if e[0] < len(c.drawn) and e[1] < len(c.drawn))
     return {
         "version": 1,
         "mode": mode,
         "prefixes": PREFIXES,
         "classes": classes,
-        "predicates": [{"iri": p, "label": vocab.label(p)} for p in predicates],
-        "graphs": graphs.items(),
+        "families": families,
+        "predicates": [{"iri": p, "label": vocab.label(p),
+                        "layer": p in an.BOOKKEEPING_PREDICATES} for p in predicates],
+        "graphs": graph_names,
+        "sources": sources,
+        "claims": told["claims"],
+        "story": told["story"],
+        "centre": told["centre"],
         "nodes": nodes,
         "edges": edges,
         "details": details,
         "summary": {"nodes": len(c.drawn), "edges": drawn_edges, "left_out": c.left_out,
                     "total": c.total, "reserve": len(c.reserve), "max_nodes": max_nodes,
                     "focus": c.focus, "query": c.query},
+        "_domain": told["domain"],
+        "_layer": in_layer,
     }
+
+
+def tell_more(told: dict[str, Any], graph_names: list[str]) -> list[None]:
+    """Graphs first met after the sources were read (edges only) have no source card."""
+    return [None] * (len(graph_names) - len(told["sources"]))

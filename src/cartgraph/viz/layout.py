@@ -100,3 +100,85 @@ def _scaled(points: list[tuple[float, float]], spacing: float) -> list[tuple[flo
     factor = spacing * math.sqrt(len(points) / area) if len(points) > 1 else 1.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     return [(round((x - cx) * factor, 1), round((y - cy) * factor, 1)) for x, y in points]
+
+
+def radial(order: Sequence[str], centre: str | None, domain: dict[str, set[str]],
+           extra: dict[str, list[str]], *, ring: float = 260.0,
+           aspect: float = 1.45) -> dict[str, tuple[float, float]]:
+    """A story layout: ``centre`` in the middle, each breadth-first level on a wider ring.
+
+    ``domain`` holds the edges that count (node -> neighbours); each node's wedge
+    of the circle is proportional to the leaves below it in the breadth-first
+    tree, so that branches do not cross and labels get room. Nodes the centre
+    does not reach go on an outer ring. ``extra`` (bookkeeping: node -> the
+    nodes it is about) are put in a small ring around the first of those, just
+    outside it. The ellipse is ``aspect`` times wider than high, like a screen.
+    """
+    out: dict[str, tuple[float, float]] = {}
+    nodes = [n for n in order if n in domain]
+    if not nodes:
+        return out
+    root = centre if centre in domain else nodes[0]
+    children: dict[str, list[str]] = {n: [] for n in nodes}
+    depth = {root: 0}
+    level = [root]
+    while level:
+        nxt = []
+        for n in level:
+            for m in sorted(domain[n], key=lambda m: (-len(domain[m]), m)):
+                if m not in depth:
+                    depth[m] = depth[n] + 1
+                    children[n].append(m)
+                    nxt.append(m)
+        level = nxt
+    # Nodes the centre reaches only through bookkeeping (a claim naming both)
+    # hang on a node that shares such a claim with them.
+    for n in sorted(extra):
+        named = [a for a in extra[n] if a in domain]
+        anchor = next((a for a in named if a in depth), None)
+        for m in named:
+            if anchor is not None and m not in depth:
+                depth[m] = depth[anchor] + 1
+                children[anchor].append(m)
+    outer = max(depth.values()) + 1
+    loose = [n for n in nodes if n not in depth]
+    weight: dict[str, float] = {}
+
+    def measure(n: str) -> float:
+        weight[n] = max(1.0, sum(measure(m) for m in children[n])) if children[n] else 1.0
+        return weight[n]
+
+    measure(root)
+
+    def place(n: str, start: float, span: float) -> None:
+        angle = start + span / 2
+        r = ring * depth[n] ** 0.75
+        out[n] = (aspect * r * math.cos(angle), r * math.sin(angle))
+        at = start
+        for m in children[n]:
+            share = span * weight[m] / weight[n]
+            place(m, at, share)
+            at += share
+
+    place(root, -math.pi / 2, 2 * math.pi)
+    for k, n in enumerate(loose):
+        angle = 2 * math.pi * (k + 0.5) / len(loose)
+        r = ring * outer ** 0.85
+        out[n] = (aspect * r * math.cos(angle), r * math.sin(angle))
+    around: dict[str, list[str]] = {}
+    for n in sorted(extra):
+        anchor = next((a for a in extra[n] if a in out), None)
+        if anchor is not None:
+            around.setdefault(anchor, []).append(n)
+    spare = [n for n in sorted(extra) if not any(a in out for a in extra[n])]
+    for anchor, items in around.items():
+        ax, ay = out[anchor]
+        for k, n in enumerate(items):
+            angle = 2 * math.pi * k / len(items)
+            r = 70 + 6 * len(items)
+            out[n] = (ax + r * math.cos(angle), ay + r * math.sin(angle))
+    for k, n in enumerate(spare):
+        angle = 2 * math.pi * (k + 0.5) / max(len(spare), 1)
+        r = ring * (outer + 1) ** 0.85
+        out[n] = (aspect * r * math.cos(angle), r * math.sin(angle))
+    return {n: (round(x, 1), round(y, 1)) for n, (x, y) in out.items()}

@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["escape_json", "render"]
+__all__ = ["csp", "escape_json", "policy_of", "render"]
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
                  "\u2029": "\\u2029"}
@@ -49,7 +49,10 @@ def _inline_script(text: str) -> str:
 def _static() -> dict[str, str]:
     return {"template": _asset("template.html"), "css": _asset("explorer.css"),
             "vis": _inline_script(_asset("assets/vis-network.min.js")),
-            "explorer": _inline_script(_asset("explorer.js"))}
+            "explorer": _inline_script(_asset("explorer.js")),
+            "controls": _inline_script(_asset("controls.js")),
+            "panel": _inline_script(_asset("panel.js")),
+            "story": _inline_script(_asset("story.js"))}
 
 
 def escape_json(data: Any) -> str:
@@ -68,6 +71,20 @@ def _hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
+def policy_of(page: str | bytes) -> str | None:
+    """The Content Security Policy of a generated page (its meta tag, unescaped).
+
+    A server that sends the page can send this as its ``Content-Security-Policy``
+    header: the same policy, so the page's hashed inline scripts run.
+    """
+    import html
+    import re
+
+    text = page.decode("utf-8", errors="replace") if isinstance(page, bytes) else page
+    found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+    return html.unescape(found[1]) if found else None
+
+
 def csp(scripts: list[str]) -> str:
     return ("default-src 'none'; script-src " + " ".join(_hash(s) for s in scripts) +
             "; style-src 'unsafe-inline'; img-src data: blob:; base-uri 'none'; "
@@ -80,10 +97,13 @@ def render(data: dict[str, Any], *, title: str, status: str) -> str:
     from markupsafe import Markup
 
     static = _static()
-    scripts = [static["vis"], static["explorer"]]
+    scripts = [static["vis"], static["explorer"], static["controls"], static["panel"],
+               static["story"]]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(static["template"])
     return template.render(
         title=title, status=status, csp=csp(scripts), css=Markup(static["css"]),
         data=Markup(escape_json(data)), vis=Markup(static["vis"]),
-        explorer=Markup(static["explorer"]))
+        explorer=Markup(static["explorer"]), controls=Markup(static["controls"]),
+        panel=Markup(static["panel"]),
+        story=Markup(static["story"]))
