@@ -109,7 +109,7 @@ def spelled_out(value: Literal, quote: str) -> bool:
     number = Decimal(str(value))
     forms = [str(number.normalize()) if number == number.to_integral() else str(value)]
     if number == number.to_integral():
-        forms = [str(int(number))] + WORDS.get(int(number), [])
+        forms = [str(int(number)), *WORDS.get(int(number), [])]
     return any(re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", quote, re.I) for f in forms)
 
 
@@ -204,7 +204,7 @@ def test_cohorts_that_may_share_patients_are_marked() -> None:
 
 def test_no_company_relation_rests_on_the_fda_list_alone() -> None:
     g = graph("car-t-products")
-    for s, o in g.subject_objects(CG.partOf):
+    for s in g.subjects(CG.partOf, None):
         quotation = next(data().subjects(CG.quotationFor, s))
         assert (quotation, CG.quotedProperty, CG.partOf) in data(), s
 
@@ -232,8 +232,9 @@ PREAMBLE = "".join(f"@prefix {k}: <{v}> .\n" for k, v in PREFIXES.items())
      'cg:statedIn cgr:p ; cg:readAt <https://example.org/p> .', "needs exactly one quote"),
     ('cgr:m a cg:Outcome ; rdfs:label "M" ; cg:measuredIn cgr:s ; cg:quote "q" ; '
      'cg:statedIn cgr:p .', "the address of the page it was read at"),
-    ('cgr:m a cg:AdverseEventCount ; rdfs:label "M" ; cg:measuredIn cgr:s ; cg:adverseEvent cgr:e ; '
-     'cg:patientsWithOutcome 6 ; cg:patientsAssessed 5 ; cg:quote "q" ; cg:statedIn cgr:p ; '
+    ('cgr:m a cg:AdverseEventCount ; rdfs:label "M" ; cg:measuredIn cgr:s ; '
+     'cg:adverseEvent cgr:e ; cg:patientsWithOutcome 6 ; cg:patientsAssessed 5 ; '
+     'cg:quote "q" ; cg:statedIn cgr:p ; '
      'cg:readAt <https://example.org/p> .', "more patients with the outcome"),
     ('cgr:a a cg:RegulatoryApproval ; rdfs:label "A" ; cg:approvalOf cgr:x ; cg:agency cgr:fda ; '
      'cg:quote "q" ; cg:statedIn cgr:p ; cg:readAt <https://example.org/p> .',
