@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -79,19 +80,20 @@ def store() -> ox.Store:
     return s
 
 
-def rows(name: str) -> list[dict[str, str | None]]:
+def rows(name: str) -> list[dict[str, Any]]:
     text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
     result = store().query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
 
 
-def quoted_statements(stem: str) -> list[tuple[URIRef, URIRef, Literal]]:
+def quoted_statements(stem: str) -> list[tuple[Any, Any, Any]]:
     return [(s, p, o) for s, p, o in graph(stem)
             if isinstance(o, Literal) and o.datatype in NUMERIC | DATED]
 
 
-def quotes_for(s: URIRef, p: URIRef) -> list[tuple[str, URIRef]]:
+def quotes_for(s: Any, p: Any) -> list[tuple[str, Any]]:
     """The quotes (with the page read) that state (s, p): the record's own, or a quotation's."""
     g = data()
     found = []
@@ -179,7 +181,7 @@ def test_unverified_figures_are_marked_as_claims_of_their_page() -> None:
 def test_disagreements_are_two_sourced_claims() -> None:
     g = data()
 
-    def claims(about: URIRef, prop: URIRef) -> dict[str, URIRef]:
+    def claims(about: Any, prop: Any) -> dict[str, Any]:
         return {str(g.value(c, CG.claimedValue)): g.value(c, CG.statedIn)
                 for c in g.subjects(CG.about, about) if g.value(c, CG.claimedProperty) == prop}
 
