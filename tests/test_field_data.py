@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, Literal
 from rdflib.namespace import DCTERMS, PROV
 
 REPO = Path(__file__).resolve().parents[1]
