@@ -131,14 +131,14 @@ def test_changed_bytes_replace_what_the_source_wrote(store: Path, tmp_path: Path
     assert len(_sources(store)) == len([r for r in _sources(store)])  # one record per source
 
 
-@pytest.mark.parametrize(("statements", "rewritten"), [(4000, True), (3, False)])
+@pytest.mark.parametrize(("statements", "rewritten"), [(12000, True), (3, False)])
 def test_replacing_a_big_source_rewrites_what_stays_or_deletes_what_goes(
         store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statements: int,
         rewritten: bool) -> None:
     # A source holding more than the rest of the store is replaced by rewriting the
     # rest (on disk deleting is slow); a smaller one by deleting its graph. The
     # threshold is lowered so that a small store shows both (the seeded store holds
-    # about 3,300 quads).
+    # about 7,500 quads).
     import cartgraph.ingest.provenance as ingest
 
     monkeypatch.setattr(ingest, "_REWRITE_FROM", 1)
