@@ -39,6 +39,7 @@ _EXPORTS = {
     "StoreBusy": "cartgraph.errors",
     "SourceError": "cartgraph.errors",
     "RemoteError": "cartgraph.errors",
+    "UsageError": "cartgraph.errors",
     "PREFIXES": "cartgraph.namespaces",
 }
 
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         SourceError,
         StoreBusy,
         StoreError,
+        UsageError,
         ValidationError,
     )
     from .namespaces import PREFIXES
