@@ -40,7 +40,7 @@ demo: install
 test: install-test chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	@$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) || { code=$$?; \
+	@$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses 8 || { code=$$?; \
 	  [ $$code -ne 5 ] || echo "make test: pytest collected no tests" >&2; exit $$code; }
 
 lint: install-test
