@@ -4,7 +4,7 @@
 # Both create ./.venv on first use; nothing else on the machine is changed except
 # Debian packages the tests need (chromium), installed when missing.
 #
-# make test runs pytest on every core (pytest-xdist; PYTEST_WORKERS=1 for one
+# make test runs pytest on every core (pytest-xdist; PYTEST_WORKERS=0 for one
 # process). A tool the tests need that is missing fails the run; to leave tools
 # out on purpose: CARTGRAPH_SKIP=browser,oxigraph,virtuoso make test (any of them).
 
