@@ -7,6 +7,7 @@
 # make test runs pytest on every core (pytest-xdist; PYTEST_WORKERS=0 for one
 # process). A tool the tests need that is missing fails the run; to leave tools
 # out on purpose: CARTGRAPH_SKIP=browser,oxigraph,virtuoso make test (any of them).
+# pytest's exit code 5 (no tests collected) fails the run like any other.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -36,7 +37,6 @@ chromium:
 demo: install
 	@CARTGRAPH=$(BIN)/cartgraph sh docs/demo.sh
 
-# pytest's exit code 5 (no tests collected) fails the run like any other.
 test: install-test chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy

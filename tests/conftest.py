@@ -63,8 +63,13 @@ TOOLS = {
 
 
 def opted_out() -> set[str]:
-    """The tools named in CARTGRAPH_SKIP (comma- or space-separated)."""
+    """The tools named in CARTGRAPH_SKIP (comma- or space-separated).
+
+    ``CARTGRAPH_SKIP_<TOOL>=1`` (e.g. CARTGRAPH_SKIP_VIRTUOSO=1) says the same.
+    """
     names = {n.strip().lower() for n in os.environ.get(SKIP_ENV, "").replace(",", " ").split()}
+    names |= {tool for tool in TOOLS
+              if os.environ.get(f"{SKIP_ENV}_{tool.upper()}", "").lower() in ("1", "true", "yes")}
     return names - {""}
 
 

@@ -30,7 +30,9 @@ def test_declared_skip():
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.delenv("CARTGRAPH_SKIP", raising=False)
+    for name in ("CARTGRAPH_SKIP", "CARTGRAPH_SKIP_BROWSER", "CARTGRAPH_SKIP_OXIGRAPH",
+                 "CARTGRAPH_SKIP_VIRTUOSO"):
+        monkeypatch.delenv(name, raising=False)
     pytester.makeconftest(CONFTEST + MISSING)
     pytester.makepyfile(test_inner=TESTS)
     return pytester
@@ -54,6 +56,13 @@ def test_the_user_can_opt_out_by_name(inner: pytest.Pytester,
     result.stdout.fnmatch_lines(["CARTGRAPH_SKIP: skipping tests that need browser, virtuoso",
                                  "*needs virtuoso (CARTGRAPH_SKIP=virtuoso)*"])
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_one_variable_per_tool_says_the_same(inner: pytest.Pytester,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARTGRAPH_SKIP_VIRTUOSO", "1")
+    result = inner.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=3)
 
 
 def test_an_unknown_tool_name_is_a_usage_error(inner: pytest.Pytester,
