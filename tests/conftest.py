@@ -78,6 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"{SKIP_ENV}: unknown tool {unknown[0]!r} "
                                 f"(known: {', '.join(TOOLS)})")
+    for name in opted_out():  # one variable per tool too, for helpers that read it
+        variable = f"{SKIP_ENV}_{name.upper()}"
+        if variable not in os.environ:
+            os.environ[variable] = "1"
+            config.add_cleanup(lambda variable=variable: os.environ.pop(variable, None))
     config.addinivalue_line("markers", "needs(*tools): the outside tools a test needs "
                             f"({', '.join(TOOLS)}); see tests/conftest.py")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,22 @@ def test_the_user_can_opt_out_by_name(inner: pytest.Pytester,
     result.stdout.fnmatch_lines(["CARTGRAPH_SKIP: skipping tests that need browser, virtuoso",
                                  "*needs virtuoso (CARTGRAPH_SKIP=virtuoso)*"])
     assert result.ret == pytest.ExitCode.OK
+    assert "CARTGRAPH_SKIP_VIRTUOSO" not in os.environ  # set for the run only
+
+
+def test_helpers_that_read_one_variable_per_tool_see_the_opt_out(
+        inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    inner.makepyfile(test_helper="""
+import os, pytest
+
+def test_a_helper_deciding_at_run_time():
+    if os.environ.get("CARTGRAPH_SKIP_VIRTUOSO") == "1":
+        pytest.skip("virtuoso-opensource is not installed (CARTGRAPH_SKIP_VIRTUOSO=1)")
+    pytest.fail("virtuoso-t not found")
+""")
+    monkeypatch.setenv("CARTGRAPH_SKIP", "virtuoso")
+    result = inner.runpytest_inprocess("-p", "no:cacheprovider", "test_helper.py")
+    result.assert_outcomes(skipped=1)
 
 
 def test_one_variable_per_tool_says_the_same(inner: pytest.Pytester,
