@@ -7,7 +7,8 @@
 # make test runs pytest on every core (pytest-xdist; PYTEST_WORKERS=0 for one
 # process). A tool the tests need that is missing fails the run; to leave tools
 # out on purpose: CARTGRAPH_SKIP=browser,oxigraph,virtuoso make test (any of them).
-# pytest's exit code 5 (no tests collected) fails the run like any other.
+# pytest's exit code 5 (no tests collected) fails the run like any other. Tests
+# that share one costly server can stay on one worker: @pytest.mark.xdist_group("name").
 
 PYTHON ?= python3
 VENV   := .venv
@@ -40,7 +41,7 @@ demo: install
 test: install-test chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	@$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses 8 || { code=$$?; \
+	@$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses 8 --dist loadgroup || { code=$$?; \
 	  [ $$code -ne 5 ] || echo "make test: pytest collected no tests" >&2; exit $$code; }
 
 lint: install-test
