@@ -90,11 +90,12 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _imported_distributions() -> set[str]:
-    """The distributions whose modules src/cartgraph imports (at any depth, lazily too)."""
+def _imported_distributions(folder: str = "src/cartgraph") -> set[str]:
+    """The distributions whose modules the code in ``folder`` imports (lazily too)."""
     distributions = importlib.metadata.packages_distributions()
+    local = {p.stem for p in (ROOT / folder).rglob("*.py")}  # tests' and benchmarks' helpers
     found = set()
-    for path in (ROOT / "src" / "cartgraph").rglob("*.py"):
+    for path in (ROOT / folder).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 tops = [alias.name.split(".")[0] for alias in node.names]
@@ -103,7 +104,7 @@ def _imported_distributions() -> set[str]:
             else:
                 continue
             for top in tops:
-                if top in sys.stdlib_module_names or top == "cartgraph":
+                if top in sys.stdlib_module_names or top == "cartgraph" or top in local:
                     continue
                 assert top in distributions, f"{path.name}: {top} is not installed"
                 found |= {_normal(d) for d in distributions[top]}
@@ -119,6 +120,12 @@ EXTRAS = {extra: _requirement_names(reqs)
 def test_every_import_is_declared() -> None:
     undeclared = _imported_distributions() - DECLARED - EXTRAS["layout"]
     assert undeclared == set()
+
+
+def test_what_tests_and_benchmarks_import_is_in_the_test_extra() -> None:
+    installed_by_make_test = DECLARED | EXTRAS["test"]
+    for folder in ("tests", "benchmarks"):
+        assert _imported_distributions(folder) - installed_by_make_test == set(), folder
 
 
 @pytest.mark.parametrize("name", [
