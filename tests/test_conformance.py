@@ -5,8 +5,8 @@ result is isomorphic to the expected file); every negative test is rejected with
 ParseError that carries a line number. A deterministic sample also goes through
 the real CLI, ``cartgraph validate`` and ``cartgraph import``, in subprocesses.
 
-The suites live in ../shared/conformance (beside the repository); they are read in
-place and never modified (their licence forbids it).
+The suites are vendored in tests/w3c (with their licence, see its README); they are
+read in place and never modified (their licence forbids it).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from rdflib.compare import isomorphic
 
 from cartgraph.errors import ParseError
 from cartgraph.ingest import ImportOptions, validate_files
+from helpers_fixtures import W3C
 from helpers_ingest import reified
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-ROOT = SHARED / "conformance" / "w3c"
+ROOT = W3C
 BASE = "https://w3c.github.io/rdf-tests/"
 SUITES = ["rdf/rdf11/rdf-turtle", "rdf/rdf11/rdf-n-triples", "rdf/rdf11/rdf-n-quads",
           "rdf/rdf11/rdf-trig"]
@@ -88,15 +88,10 @@ def _collect() -> list[W3CTest]:
     return sorted(tests, key=lambda t: t.id)
 
 
-TESTS = _collect() if ROOT.is_dir() else []
-if not TESTS:
-    pytestmark = pytest.mark.skip(reason=f"W3C test suites not found at {ROOT} "
-                                  "(clone ../shared beside the repository)")
+TESTS = _collect()
 
 
 def _params(tests: list[W3CTest]) -> list[object]:
-    if not tests:
-        return [pytest.param(None, id="suites-missing")]
     return [pytest.param(t, id=t.id) for t in tests]
 
 

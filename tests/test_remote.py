@@ -24,7 +24,7 @@ from cartgraph.store import GraphStore
 from helpers_ingest import write_shapes
 from helpers_server import cartgraph_serve, free_port, oxigraph_serve
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.needs("oxigraph")]
 
 SMALL = """\
 @prefix cg: <https://w3id.org/cartgraph/vocab#> .

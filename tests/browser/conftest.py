@@ -1,7 +1,7 @@
 """Headless Chromium for the explorer tests (Debian's chromium driven by Playwright).
 
-The whole directory is skipped, with the reason, when /usr/bin/chromium or the
-playwright package is missing (CI installs both).
+A missing /usr/bin/chromium or playwright package fails these tests, unless
+CARTGRAPH_SKIP=browser says to skip them (tests/conftest.py; CI installs both).
 """
 
 from __future__ import annotations
