@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import cartgraph
+
 TOKEN = "security-test-token"
 
 
@@ -52,7 +54,7 @@ class Listener:
 def run_cli(store: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m cartgraph --store STORE ARGS`` as a real process."""
     env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[2] / "src")
+    src = str(Path(cartgraph.__file__).resolve().parents[1])  # the code under test
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     return subprocess.run([sys.executable, "-m", "cartgraph", "--store", str(store), *args],
                           capture_output=True, text=True, timeout=timeout, env=env)
