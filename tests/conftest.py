@@ -56,6 +56,8 @@ TOOLS = {
                     lambda: os.access(CHROMIUM, os.X_OK) and find_spec("playwright") is not None),
     "oxigraph": Tool("the Oxigraph server (the `oxigraph` package from PyPI)",
                      "make install-test", lambda: executable("oxigraph") is not None),
+    "ocr": Tool("Tesseract OCR (Debian's tesseract-ocr), for reading the drawn view",
+                "make ocr", lambda: shutil.which("tesseract") is not None),
     "virtuoso": Tool("OpenLink Virtuoso (Debian's virtuoso-opensource, virtuoso-t)",
                      "make virtuoso",
                      lambda: executable("virtuoso-t") is not None),

@@ -88,4 +88,4 @@ def test_an_unknown_tool_name_is_a_usage_error(inner: pytest.Pytester,
     result = inner.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*CARTGRAPH_SKIP: unknown tool 'chrome' "
-                                 "(known: browser, oxigraph, virtuoso)*"])
+                                 "(known: browser, oxigraph, ocr, virtuoso)*"])
