@@ -293,14 +293,27 @@ def test_claims_carry_who_said_what_and_their_check(page):
     data = _data(page)
     nodes = data["nodes"]
     case = next(i for i, n in enumerate(nodes) if n[0] == RESOURCE + "case-erlangen-sle-1")
-    ages = sorted((c[3], c[5], c[8]) for c in data["claims"]
+    ages = sorted((c[3], c[5], c[8], c[4]) for c in data["claims"]
                   if c[1] == case and c[2] == "age at treatment")
-    assert [a[0] for a in ages] == ["16", "20"]
+    # One row per source: the news article says 16, the letter and a radio item say 20.
+    assert [a[0] for a in ages] == ["16", "20", "20"]
+    assert len({a[3] for a in ages}) == 3, "each claim names its own source"
     assert ages[0][1] == "contradicted" and all(a[2] for a in ages), "functional: a conflict"
     assert data["centre"] == case, "the story starts from the entity most claims are about"
     assert nodes[case][6] == 0
     uker = next(n for n in nodes if n[0] == RESOURCE + "uker")
     assert uker[6] == 1
+
+
+def test_a_big_graph_opens_on_the_story_and_keeps_the_rest_one_click_away(page):
+    data = _data(page)
+    nodes = data["nodes"]
+    first = [n for n in nodes if not n[5]]
+    assert len(first) < len(nodes) / 2, "the first view is the neighbourhood, not everything"
+    assert all(n[6] <= 2 for n in first), "within two hops of the centre (or about them)"
+    assert {n[0] for n in first if 0 <= n[6] <= 1} == {n[0] for n in nodes if 0 <= n[6] <= 1}
+    assert all(n[3] is None for n in nodes if n[5]), "the rest is placed where it is revealed"
+    assert "near the story shown first" in page
 
 
 def test_sources_have_title_date_and_link(page):
@@ -359,7 +372,7 @@ def test_to_pyvis_has_the_views_nodes_colours_and_plain_titles(bundled_store):
 def test_to_pyvis_page_escapes_script_like_labels():
     from cartgraph.viz import to_pyvis
 
-    net = to_pyvis(_evil_store())
+    net = to_pyvis(_evil_store(), focus="cgr:evil", depth=1)
     assert EVIL in {n["label"] for n in net.nodes}, "labels stay as they are, as text"
     html_text = net.generate_html()
     assert EVIL not in html_text and "<img src=x" not in html_text

@@ -9,6 +9,7 @@ tests. Set CARTGRAPH_EDITOR_SCREENSHOT=FILE to keep the completion screenshot
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +133,8 @@ def test_syntax_errors_are_marked_as_you_type(editor: Callable[[], Editor]) -> N
 
 def test_a_select_shows_a_table_a_graph_and_downloads(editor: Callable[[], Editor]) -> None:
     e = editor()
-    e.set_query(PREFIX_CG + "SELECT ?case ?caseLabel ?disease WHERE {\n"
+    e.set_query(PREFIX_CG + PREFIX_CGR + "SELECT ?case ?caseLabel ?disease WHERE {\n"
+                "  VALUES ?case { cgr:case-erlangen-sle-1 }\n"
                 "  ?case cg:diagnosedWith ?disease ; rdfs:label ?caseLabel }")
     e.run()
     assert "1 result" in e.page.inner_text("#status")
@@ -153,10 +155,14 @@ def test_entailment_is_on_by_default_and_can_be_turned_off(editor: Callable[[], 
     e = editor()
     e.set_query(PREFIX_CG + "SELECT ?d WHERE { ?d a cg:Disease }")
     e.run()
-    assert "3 results" in e.page.inner_text("#status")
+    found = re.match(r"(\d+) results", e.page.inner_text("#status"))
+    assert found and int(found[1]) > 0, "subclasses of cg:Disease count as diseases"
+    assert "cgr:sle" in e.page.inner_text(".yasr_results"), "an autoimmune disease is a disease"
     e.page.uncheck("#entailment")
     e.run()
-    assert "0 results" in e.page.inner_text("#status")
+    plain = re.match(r"(\d+) results?", e.page.inner_text("#status"))
+    assert plain and int(plain[1]) < int(found[1]), "only the entities typed cg:Disease itself"
+    assert "cgr:sle" not in e.page.inner_text(".yasr_results")
 
 
 def test_a_construct_is_drawn_as_a_graph(editor: Callable[[], Editor]) -> None:

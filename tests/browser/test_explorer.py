@@ -53,7 +53,7 @@ def test_legend_checkbox_hides_a_class(open_page, bundled_html):
     row.locator("input[type=checkbox]").uncheck()
     assert opened.js("(id) => window.network.body.data.nodes.get(id).hidden", UKER) is True
     assert opened.js("(id) => window.network.body.data.nodes.get(id).hidden",
-                     RESOURCE + "erlangen") is False
+                     RESOURCE + "sle") is False, "other classes stay"
     row.locator("input[type=checkbox]").check()
     assert opened.js("(id) => window.network.body.data.nodes.get(id).hidden", UKER) is False
 

@@ -57,7 +57,7 @@ def test_over_http_with_its_policy_as_header(browser, bundled_store: Store):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(url + "explorer#node=cgr%3Asle")
         page.wait_for_selector("html[data-drawn=true]", state="attached", timeout=30_000)
-        assert _labels_drawn(page) > 20
+        assert _labels_drawn(page) > 10  # the first view, part under the card
         assert page.locator("#details h2").inner_text() == "Systemic lupus erythematosus"
         assert errors == []
         page.close()
@@ -79,7 +79,7 @@ def test_served_explorer_draws_with_its_own_csp(browser, store: Path):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url + "explorer#node=cgr%3Asle", timeout=120_000)
         page.wait_for_selector("html[data-drawn=true]", state="attached", timeout=120_000)
-        assert _labels_drawn(page) > 20
+        assert _labels_drawn(page) > 10  # the first view, part under the card
         assert page.locator("#details h2").inner_text() == "Systemic lupus erythematosus"
         assert errors == []
         page.close()

@@ -6,7 +6,10 @@ writes it atomically, ``.summary()`` says what was drawn and left out, and in
 Jupyter the view displays itself inline (an ``<iframe srcdoc>``).
 
 Big graphs are laid out in Python (igraph when installed) and drawn with physics
-off and level of detail; see :mod:`cartgraph.viz.layout` and explorer.js.
+off and level of detail; see :mod:`cartgraph.viz.layout` and explorer.js. A whole
+graph too big to read at once (more than ``PHYSICS_NODES``, fewer than ``LOD_NODES``)
+opens on the story's neighbourhood (:func:`_first_view`); the other nodes are in the
+page, shown by a double-click, a search or a story step.
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ def _status(summary: dict[str, Any]) -> str:
         text += f" around {curie(summary['focus'])}"
     if summary["query"]:
         text += " from a query"
+    if summary.get("first_view"):
+        text += f"; {summary['first_view']} near the story shown first"
     if summary["left_out"]:
         text += (f"; {summary['left_out']} of {summary['total']} nodes left out "
                  f"(--max-nodes {summary['max_nodes']})")
@@ -158,8 +163,16 @@ def build(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
     domain, layer = draft.pop("_domain"), draft.pop("_layer")
     nodes = draft["nodes"]
     draft["summary"]["layer"] = sum(1 for n in nodes[:drawn] if n[0] in layer)
+    if mode == "full" and focus is None and query is None and draft["centre"] is not None:
+        # A graph too big to read at once: the first view is the story's neighbourhood
+        # (two hops from the centre), the rest waits one double-click away.
+        mode = draft["mode"] = "small"
+        near = _first_view(nodes[:drawn], layer, collected.edges)
+        for node in nodes[:drawn]:
+            node[5] = 0 if node[0] in near else 1
+        draft["summary"]["first_view"] = len(near)
     if mode == "small":
-        order = [n[0] for n in nodes[:drawn]]
+        order = [n[0] for n in nodes[:drawn] if not n[5]]
         centre = nodes[draft["centre"]][0] if draft["centre"] is not None else None
         extra: dict[str, list[str]] = {n: [] for n in order if n in layer}
         for s, _p, o, _g in collected.edges:
@@ -167,17 +180,52 @@ def build(store: Any, *, focus: str | None, depth: int, query: str | None, max_n
                 extra[s].append(o)
             elif o in extra and s in domain:
                 extra[o].append(s)
-        drawn_domain = {n: {m for m in domain[n] if m in index and index[m] < drawn}
-                        for n in order if n in domain}
+        placing = set(order)
+        drawn_domain = {n: {m for m in domain[n] if m in placing} for n in order if n in domain}
         found = layout.radial(order, centre, drawn_domain, extra)
         for node in nodes[:drawn]:
-            node[3], node[4] = found.get(node[0], (0.0, 0.0))
+            if not node[5]:  # the rest is placed next to what reveals it
+                node[3], node[4] = found.get(node[0], (0.0, 0.0))
     else:
         spacing = 60.0 if mode == "lod" else 110.0
         placed = layout.positions(drawn, links, [n[2] for n in nodes[:drawn]], spacing=spacing)
         for node, (x, y) in zip(nodes, placed, strict=False):
             node[3], node[4] = x, y
     return draft
+
+
+#: The first view of a big graph: the centre, its neighbours and at most this many
+#: nodes in all from two hops away, taken in turns from each neighbour's branch.
+FIRST_VIEW_NODES = 40
+
+
+def _first_view(nodes: list[list[Any]], layer: set[str],
+                edges: list[tuple[str, str, str, str]]) -> set[str]:
+    """The domain nodes near the centre, and the claims and sources about them."""
+    rank = {n[0]: n[6] for n in nodes if n[0] not in layer}
+    links: dict[str, set[str]] = {n: set() for n in rank}
+    for s, _p, o, _g in edges:
+        if s in rank and o in rank and s != o:
+            links[s].add(o)
+            links[o].add(s)
+    near = {n for n, r in rank.items() if 0 <= r <= 1}
+    branches = [sorted((m for m in links[n] if rank[m] == 2), key=lambda m: (-len(links[m]), m))
+                for n in sorted(near)]
+    turn = 0
+    while len(near) < FIRST_VIEW_NODES and any(branches):
+        branch = branches[turn % len(branches)]
+        while branch and branch[0] in near:
+            branch.pop(0)
+        if branch:
+            near.add(branch.pop(0))
+        turn += 1
+    found = set(near)
+    for s, _p, o, _g in edges:
+        if s in layer and o in near:
+            found.add(s)
+        elif o in layer and s in near:
+            found.add(o)
+    return found
 
 
 def to_pyvis(store: Any, **options: Any) -> Any:

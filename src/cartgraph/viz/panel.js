@@ -101,7 +101,11 @@
         var warn = el("p", null, "disagree");
         warn.setAttribute("role", "note");
         warn.appendChild(el("strong", "Sources disagree on " + property + ": "));
-        warn.appendChild(el("span", list.map(function (c) { return c[3] + " (" + c[4] + ")"; }).join(" vs ")));
+        // One entry per value, with every source that gives it: "16 (A) vs 20 (B; C)".
+        warn.appendChild(el("span", values.map(function (v) {
+          var same = list.filter(function (c) { return c[7] === v; });
+          return same[0][3] + " (" + CG.unique(same.map(function (c) { return c[4]; })).join("; ") + ")";
+        }).join(" vs ")));
         s.appendChild(warn);
       }
     });
