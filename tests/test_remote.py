@@ -339,3 +339,19 @@ def test_graph_store_posts_keep_blank_nodes_in_one_scope() -> None:
     # quads alternating between graphs still make one POST per graph
     alternating = [ox.Quad(ox.BlankNode(f"n{i}"), p, p, (g1, g2)[i % 2]) for i in range(100)]
     assert sent(alternating[:50], alternating[50:]) == ["update", "gsp", "gsp"]
+
+
+def test_the_remote_schema_is_the_one_read_with_paths(bundled_store: Store) -> None:
+    """Read without transitive paths (Virtuoso 7.2 refuses them with both ends free), the
+    schema is the one the local store reads with them: same entailed answers."""
+    from cartgraph.entailment import read_schema as with_paths
+    from cartgraph.remote.schema import read_schema
+
+    def select(text: str) -> ox.QuerySolutions:
+        answer = bundled_store.ox.query(text, use_default_graph_as_union=True)
+        assert isinstance(answer, ox.QuerySolutions)
+        return answer
+
+    expected = with_paths(lambda q: (tuple(t.value for t in row) for row in select(q)))
+    assert expected.superclasses and expected.ambiguous and expected.subproperties
+    assert read_schema(select) == expected

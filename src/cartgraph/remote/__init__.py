@@ -110,6 +110,7 @@ class RemoteStore:
         self._graphs: list[str] | None = None
         self._cap: int | None = None
         self._dataset_params = True  # False once the server refused them
+        self._schema: Any = None  # the entailment schema, read on first need
 
     @property
     def location(self) -> str:
@@ -136,15 +137,30 @@ class RemoteStore:
         kind = check_query(text)
         own_dataset = _DATASET_CLAUSE.search(text) is not None
         if entailment != "none":  # the query is rewritten before it is sent
-            from ..entailment import entail, schema_of
+            from ..entailment import entail
 
-            text = entail(text, entailment, lambda: schema_of(self))
+            text = entail(text, entailment, self.schema)
         text = _PREFIX_LINE + bind_params(text, params)
         result, cut = self._run(text, kind, source=source, offset=_PROLOGUE_LINES,
                                 dataset=not own_dataset)
         if cut:
+            # drop the answer here: pyoxigraph results are bound to the thread that
+            # made them, and the traceback may be freed on another (limits.run_bounded)
+            del result
             raise RemoteError(self._cut_message(cut))
         return result
+
+    def schema(self) -> Any:
+        """The :class:`~cartgraph.entailment.Schema` of the server's data, read once.
+
+        Read with plain triple patterns and closed here: Virtuoso 7.2 refuses a
+        transitive path with neither end bound ("transitive start not given").
+        """
+        if self._schema is None:
+            from .schema import read_schema
+
+            self._schema = read_schema(lambda q: self.query(q, entailment="none"))
+        return self._schema
 
     def select(self, text: str, **params: Any) -> list[dict[str, str]]:
         """A SELECT's rows as dicts of variable name to IRI string or literal lexical form."""
