@@ -30,6 +30,7 @@ from .sparql import (  # the text helpers live on the ground floor, below the st
     parse_value,
     query_kind,
     refuse_fetching,
+    solution_dicts,
     syntax_message,
 )
 from .text import align, display
@@ -137,11 +138,7 @@ def _table(result: Any) -> str:
 def select_rows(store: Any, text: str, params: dict[str, Any] | None = None
                 ) -> list[dict[str, str]]:
     """A SELECT's rows as dicts of variable name to IRI string or literal lexical form."""
-    result = execute(store, text, params=params)
-    if not isinstance(result, ox.QuerySolutions):
-        raise QueryError("select_rows needs a SELECT query")
-    names = [v.value for v in result.variables]
-    return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
+    return solution_dicts(execute(store, text, params=params), "select_rows")
 
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "query_kind",
     "refuse_fetching",
     "run",
+    "solution_dicts",
     "syntax_message",
     "uses_prefixed_names",
 ]
@@ -122,6 +123,14 @@ def check_params_used(text: str, names: list[str]) -> None:
     for name in names:
         if not re.search(rf"[?$]{re.escape(name.lstrip('?$'))}(?![\w\u00B7-\uFFFF])", words):
             raise UsageError(f"--param {name}: the query has no variable ?{name}")
+
+
+def solution_dicts(result: Any, caller: str = "select") -> list[dict[str, str]]:
+    """A SELECT's rows as dicts of variable name to IRI string or literal lexical form."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError(f"{caller} needs a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
 
 
 def run(engine: ox.Store, text: str, *, source: str = "query") -> Any:

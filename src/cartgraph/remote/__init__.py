@@ -164,11 +164,9 @@ class RemoteStore:
 
     def select(self, text: str, **params: Any) -> list[dict[str, str]]:
         """A SELECT's rows as dicts of variable name to IRI string or literal lexical form."""
-        result = self.query(text, params=params or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("select needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
+        from ..sparql import solution_dicts
+
+        return solution_dicts(self.query(text, params=params or None))
 
     def quads(self, graph: Any = None) -> list[ox.Quad]:
         """Every quad in cartgraph's named graphs (or in one graph, a NamedNode)."""

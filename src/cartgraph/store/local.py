@@ -32,9 +32,9 @@ from typing import Any, Self
 import pyoxigraph as ox
 
 from .. import __version__
-from ..errors import QueryError, StoreBusy, StoreError
+from ..errors import StoreBusy, StoreError
 from ..files import write_atomically
-from ..sparql import bind_params, check_query, run
+from ..sparql import bind_params, check_query, run, solution_dicts
 from .base import Capabilities
 
 __all__ = ["LAYOUT", "LocalStore"]
@@ -197,11 +197,7 @@ class LocalStore:
 
     def select(self, text: str, **params: Any) -> list[dict[str, str]]:
         """Rows of a SELECT as plain dicts: variable name to IRI or literal value."""
-        result = self.query(text, params=params or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("select needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: str(row[n].value) for n in names if row[n] is not None} for row in result]
+        return solution_dicts(self.query(text, params=params or None))
 
     def quads_for_pattern(self, subject: Any = None, predicate: Any = None, object: Any = None,
                           graph_name: Any = None) -> Iterator[Any]:
