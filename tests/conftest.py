@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -183,3 +184,15 @@ def run(store_dir: Path) -> CliCall:
                              catch_exceptions=True)
 
     return call
+
+
+@pytest.fixture
+def listener() -> Generator[tuple[str, socket.socket], None, None]:
+    """A local TCP listener on 127.0.0.1 (its base URL and its socket): a test
+    checks that nobody connected to it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.setblocking(False)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", sock
+    sock.close()

@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,6 @@ import pytest
 from helpers_ingest import assert_error, assert_unchanged, run_cli, snapshot, write_shapes
 
 PREFIX = "@prefix ex: <https://example.org/> .\n"
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[str, socket.socket]]:
-    """A local TCP listener; a test checks that nobody connected to it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.setblocking(False)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", sock
-    sock.close()
 
 
 def _no_connection(sock: socket.socket) -> None:
